@@ -1,0 +1,50 @@
+# Every target sets itself up first (venv from requirements.lock, spaCy pipeline, model), so a fresh
+# clone needs only `make run` or `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+setup:  ## Create .venv (Python 3.8-3.10, pinned deps) and the spaCy pipeline; no-op when up to date
+	@bash scripts/setup.sh
+
+model: setup  ## Train a model only if none exists for the current data/config
+	@bash scripts/model.sh >/dev/null
+
+train: setup  ## Train the model again, even if one exists for the current data
+	@FORCE_TRAIN=1 bash scripts/model.sh
+
+run: model  ## Start action server, Rasa (REST on :5005) and the demo page (:8080); Ctrl-C stops all
+	@bash scripts/run.sh
+
+shell: model  ## Chat in the terminal (starts the action server in the background)
+	@bash scripts/shell.sh
+
+test: model  ## Run every test: unit, data validation, stories, NLU holdout, end to end, browser
+	@bash scripts/test.sh $(PYTEST_ARGS)
+
+test-unit: setup  ## Content schema, grounding, actions with tracker fixtures, safety net
+	@source scripts/env.sh && $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser $(PYTEST_ARGS)
+
+test-data: setup  ## rasa data validate, failing on any warning
+	@bash scripts/validate_data.sh
+
+test-stories: model  ## Test stories (tests/stories); any failed story fails
+	@bash scripts/test_stories.sh
+
+eval-nlu: model  ## Held-out NLU report: accuracy, per-intent F1, out-of-scope precision/recall -> results/nlu.json
+	@source scripts/env.sh && $(PY) scripts/eval_nlu.py --model "$$(bash scripts/model.sh)"
+
+eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
+	@source scripts/env.sh && $(PY) scripts/eval_safety.py
+
+bench: model  ## Latency, throughput, cold start, training time and memory -> results/bench.json
+	@source scripts/env.sh && $(PY) scripts/bench.py --model "$$(bash scripts/model.sh)"
+
+clean:  ## Remove the venv, models and local databases
+	rm -rf .venv models rasa_tracker.db test-artifacts .pytest_cache

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Foreground run: action server, Rasa server (REST channel) and the demo page. Ctrl-C stops all three.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+model=$(bash scripts/model.sh)
+RASA_PORT=${RASA_PORT:-5005}
+ACTION_PORT=${ACTION_PORT:-5055}
+WEB_PORT=${WEB_PORT:-8080}
+# Browsers may call the REST channel only from these origins (the demo page by default).
+CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap stop INT TERM EXIT
+
+"$PY" -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+# shellcheck disable=SC2086
+"$PY" -m rasa run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
+  --credentials credentials.yml --cors $CORS_ORIGINS &
+pids+=($!)
+if [ -f scripts/serve_demo.py ]; then
+  "$PY" scripts/serve_demo.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT" &
+  pids+=($!)
+fi
+
+"$PY" scripts/wait_ready.py "http://localhost:$RASA_PORT/" "http://localhost:$ACTION_PORT/health"
+cat <<MSG
+
+  REST channel : http://localhost:$RASA_PORT/webhooks/rest/webhook
+  Demo page    : http://localhost:$WEB_PORT/
+  Press Ctrl-C to stop.
+
+MSG
+wait -n "${pids[@]}"
