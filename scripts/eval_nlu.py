@@ -23,20 +23,22 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from painfaq.content import load_content  # noqa: E402
 
-HOLDOUT = REPO_ROOT / "tests" / "nlu" / "holdout.yml"
+# holdout.yml was written beside the training data; holdout_blind.yml by someone who never saw it.
+HOLDOUT_FILES = [REPO_ROOT / "tests" / "nlu" / "holdout.yml", REPO_ROOT / "tests" / "nlu" / "holdout_blind.yml"]
 RESULTS = REPO_ROOT / "results" / "nlu.json"
 FALLBACK = "nlu_fallback"
 OUT_OF_SCOPE = "out_of_scope"
 
 
-def load_examples(path: Path) -> List[Tuple[str, str]]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+def load_examples(paths: List[Path]) -> List[Tuple[str, str, str]]:
     examples = []
-    for block in data["nlu"]:
-        for line in block["examples"].splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                examples.append((line[2:].strip(), block["intent"]))
+    for path in paths:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for block in data["nlu"]:
+            for line in block["examples"].splitlines():
+                line = line.strip()
+                if line.startswith("- "):
+                    examples.append((line[2:].strip(), block["intent"], path.name))
     return examples
 
 
@@ -80,9 +82,10 @@ def outcome_metrics(gold: List[str], predicted: List[str], faq_intents: set) -> 
 
 
 def report(model: str, threshold: float, ambiguity: float, sweep: bool) -> Dict[str, Any]:
-    examples = load_examples(HOLDOUT)
-    texts = [t for t, _ in examples]
-    gold = [g for _, g in examples]
+    examples = load_examples(HOLDOUT_FILES)
+    texts = [t for t, _, _ in examples]
+    gold = [g for _, g, _ in examples]
+    files = [f for _, _, f in examples]
     parses = asyncio.run(parse_all(model, texts))
     faq_intents = set(load_content().faq_intents)
     predicted = [decide(p, threshold, ambiguity) for p in parses]
@@ -106,6 +109,12 @@ def report(model: str, threshold: float, ambiguity: float, sweep: bool) -> Dict[
         "macro_f1": round(sum(v["f1"] for v in per_intent.values()) / len(per_intent), 4),
         "out_of_scope": per_intent.get(OUT_OF_SCOPE, {}),
         "outcomes": {k: round(v, 4) for k, v in outcome_metrics(gold, predicted, faq_intents).items()},
+        "per_file": {
+            name: {k: round(v, 4) for k, v in outcome_metrics(
+                [g for g, f in zip(gold, files) if f == name],
+                [p for p, f in zip(predicted, files) if f == name], faq_intents).items()}
+            for name in sorted(set(files))
+        },
         "per_intent": per_intent,
         "errors": [
             {"text": t, "expected": g, "got": p}
@@ -129,6 +138,8 @@ def main() -> None:
     parser.add_argument("--config", default=str(REPO_ROOT / "config.yml"))
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--min-right-answer", type=float, default=0.80,
+                        help="fail (exit 1) if fewer answerable holdout questions get the right answer")
     args = parser.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
     fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
@@ -142,6 +153,8 @@ def main() -> None:
     print(f"  out_of_scope precision {oos.get('precision')} recall {oos.get('recall')}")
     for key, value in result["outcomes"].items():
         print(f"  {key}: {value:.1%}")
+    for name, outcomes in result["per_file"].items():
+        print(f"  {name}: answerable right {outcomes['answerable_right_answer']:.1%}, wrong {outcomes['answerable_wrong_answer']:.1%}, OOS without article content {outcomes['out_of_scope_no_article_content']:.1%}")
     print("  per intent F1 (lowest first):")
     for label, scores in sorted(result["per_intent"].items(), key=lambda kv: kv[1]["f1"]):
         print(f"    {label:36s} P {scores['precision']:.2f} R {scores['recall']:.2f} F1 {scores['f1']:.2f} (n={scores['support']})")
@@ -153,6 +166,8 @@ def main() -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"written {out}")
+    if result["outcomes"]["answerable_right_answer"] < args.min_right_answer:
+        sys.exit(f"answerable right-answer rate below the floor {args.min_right_answer:.0%}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,39 @@
+"""Shared fixtures: tracker fixtures for offline action tests and the real servers for end-to-end tests."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Dict, Iterator
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from painfaq.stack import Stack, start_stack  # noqa: E402
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def live_servers() -> Iterator[Stack]:
+    """The real action server + Rasa server (REST channel), started once for the test session."""
+    stack = start_stack()
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def tracker_fixture():
+    """Load a JSON tracker fixture from tests/fixtures/trackers by name."""
+    from rasa_sdk import Tracker
+
+    def load(name: str, **overrides: Any) -> Tracker:
+        state: Dict[str, Any] = json.loads((FIXTURES / "trackers" / f"{name}.json").read_text())
+        state.update(overrides)
+        return Tracker.from_dict(state)
+
+    return load

@@ -1,0 +1,98 @@
+"""End to end: the real action server and Rasa server, talked to over the REST channel."""
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+
+from painfaq.content import load_content
+
+pytestmark = pytest.mark.e2e
+
+
+def new_sender() -> str:
+    return f"e2e-{uuid.uuid4()}"
+
+
+def texts(messages: list) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
+
+
+def custom_payloads(messages: list) -> list:
+    return [m["custom"] for m in messages if "custom" in m]
+
+
+def assert_answer(messages: list, topic_id: str) -> None:
+    content = load_content()
+    topic = content.topics[topic_id]
+    text = texts(messages)
+    assert topic.passage[0].text in text, f"expected {topic_id}, got: {text[:300]}"
+    assert "Sources:" in text and content.article.url in text
+    assert content.disclaimer in text
+    payloads = custom_payloads(messages)
+    assert payloads and payloads[0]["type"] == "answer" and payloads[0]["topic"] == topic_id
+
+
+def test_answers_the_headline_question_with_sources_and_disclaimer(live_servers):
+    messages = live_servers.send(new_sender(), "can anxiety cause back pain?")
+    assert_answer(messages, "can_anxiety_cause_back_pain")
+    assert "https://doi.org/10.1016/j.pain.2007.01.022" in texts(messages)
+    assert any(m.get("buttons") for m in messages), "follow-up suggestions expected"
+
+
+def test_follow_ups_use_the_last_topic(live_servers):
+    sender = new_sender()
+    assert_answer(live_servers.send(sender, "does yoga help?"), "yoga")
+    sources = live_servers.send(sender, "what's the source for that?")
+    assert "https://doi.org/10.1097/j.pain.0000000000002416" in texts(sources)
+    assert "Yoga encourages you" not in texts(sources)
+    assert_answer(live_servers.send(sender, "and how long does it last?"), "how_long")
+
+
+def test_tell_me_more_continues_the_topic(live_servers):
+    sender = new_sender()
+    assert_answer(live_servers.send(sender, "how can i tell if my back pain is from anxiety"), "signs")
+    more = texts(live_servers.send(sender, "tell me more"))
+    assert load_content().topics["signs"].more[0].text in more
+
+
+@pytest.mark.parametrize("question", ["can anxiety cause chest pain?", "what dose of ibuprofen should I take?"])
+def test_out_of_scope_gets_no_article_content(live_servers, question):
+    messages = live_servers.send(new_sender(), question)
+    text = texts(messages)
+    assert "I can only answer questions about anxiety and back pain" in text
+    assert "Sources:" not in text
+    buttons = [b for m in messages for b in m.get("buttons", [])]
+    assert any(b["payload"] == "/request_human" for b in buttons)
+    assert len(buttons) >= 3
+
+
+def test_button_payloads_work(live_servers):
+    assert_answer(live_servers.send(new_sender(), "/faq_bridge_and_breathe"), "bridge_and_breathe")
+
+
+@pytest.mark.parametrize(
+    "bad_input",
+    ["", "   ", "x" * 10_000, "🙂🙂🙂🙂", "?!?!...", "背中の痛みは不安から来ますか", "<script>alert(1)</script>",
+     "<b>does yoga help?</b>"],
+)
+def test_bad_input_gets_a_reply_never_an_error(live_servers, bad_input):
+    response = requests.post(live_servers.webhook, json={"sender": new_sender(), "message": bad_input}, timeout=60)
+    assert response.status_code == 200
+    messages = response.json()
+    assert messages and all(m.get("text") or m.get("custom") for m in messages)
+
+
+def test_red_flag_gets_urgent_care_guidance_and_no_article(live_servers):
+    messages = live_servers.send(new_sender(), "my back hurts and since this morning I can't control my bladder")
+    text = texts(messages)
+    assert "911" in text and "Sources:" not in text
+    assert any(p.get("type") == "safety" for p in custom_payloads(messages))
+    assert not any(m.get("buttons") for m in messages)
+
+
+def test_crisis_language_gets_crisis_resources(live_servers):
+    messages = live_servers.send(new_sender(), "the pain is so bad i don't want to live anymore")
+    text = texts(messages)
+    assert "988" in text and "Sources:" not in text
