@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from painfaq.compose import ComposedAnswer, compose_answer, compose_sources_for, suggestion_buttons
 from painfaq.content import Content, Topic, load_content
-from painfaq.safety import SafetyFinding, load_default_safety_net, safety_reply
+from painfaq.safety import SafetyFinding, finding_from_parse_data, load_default_safety_net, safety_reply
 
 logger = logging.getLogger(__name__)
 
@@ -186,10 +186,11 @@ class ActionSafetyReply(ContentAction):
         return "action_safety_reply"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        finding = safety_finding_for(tracker)
+        safety_content = load_default_safety_net().content
+        # The rule-based finding (more specific) wins; else the one the NLU model implied by its intent.
+        finding = safety_finding_for(tracker) or finding_from_parse_data(tracker.latest_message, safety_content)
         if finding is None:
-            intent = (tracker.latest_message.get("intent") or {}).get("name") or "red_flag"
-            finding = load_default_safety_net().finding_for_intent(intent)
+            finding = finding_from_parse_data({"intent": {"name": "red_flag"}}, safety_content)
         send_safety_reply(dispatcher, finding)
         return []
 

@@ -1,0 +1,135 @@
+"""Custom actions run offline against JSON tracker fixtures (tests/fixtures/trackers)."""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+import pytest
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.actions import (
+    ActionAnswerFaq,
+    ActionDidYouMean,
+    ActionHumanHandoff,
+    ActionOutOfScope,
+    ActionSafetyReply,
+    ActionSourcesForLast,
+    ActionTellMore,
+)
+from painfaq.content import load_content
+
+
+def run(action, tracker) -> tuple:
+    dispatcher = CollectingDispatcher()
+    events = action.run(dispatcher, tracker, domain={})
+    return dispatcher.messages, events
+
+
+def text_of(messages: List[Dict[str, Any]]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def test_answer_is_composed_and_remembered(tracker_fixture):
+    content = load_content()
+    messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga"))
+    assert len(messages) == 1
+    message = messages[0]
+    assert message["text"].startswith(content.topics["yoga"].passage[0].text)
+    assert "https://doi.org/10.1097/j.pain.0000000000002416" in message["text"]
+    assert message["text"].endswith(content.disclaimer)
+    assert message["custom"]["type"] == "answer" and message["custom"]["topic"] == "yoga"
+    assert [b["payload"] for b in message["buttons"]] == ["/faq_breathing", "/faq_exercise"]
+    assert SlotSet("last_topic", "yoga") in events and SlotSet("more_shown", False) in events
+
+
+def test_red_flag_in_an_faq_message_gets_the_safety_reply_instead(tracker_fixture):
+    messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga_with_red_flag"))
+    text = text_of(messages)
+    assert "911" in text
+    assert "Yoga encourages" not in text and "Sources:" not in text
+    assert messages[0]["custom"]["type"] == "safety"
+    assert not messages[0]["buttons"]
+    assert events == []
+
+
+def test_source_for_that_lists_the_last_topics_studies(tracker_fixture):
+    messages, _ = run(ActionSourcesForLast(), tracker_fixture("source_after_yoga"))
+    text = text_of(messages)
+    assert "Anheyer et al. (2021)" in text and "Yoga encourages" not in text
+    assert text.endswith(load_content().disclaimer)
+
+
+def test_source_without_a_previous_answer_lists_all_sources(tracker_fixture):
+    messages, _ = run(ActionSourcesForLast(), tracker_fixture("source_without_topic"))
+    assert messages[0]["custom"]["topic"] == "sources"
+    assert len(messages[0]["custom"]["citations"]) == 1 + len(load_content().references)
+
+
+def test_tell_more_gives_the_rest_of_the_topic_once(tracker_fixture):
+    content = load_content()
+    messages, events = run(ActionTellMore(), tracker_fixture("more_after_signs"))
+    assert content.topics["signs"].more[0].text in text_of(messages)
+    assert events == [SlotSet("more_shown", True)]
+    messages, events = run(ActionTellMore(), tracker_fixture("more_after_signs_again"))
+    assert text_of(messages) == content.messages["no_more"]
+    assert {b["payload"] for b in messages[0]["buttons"]} == {"/faq_relief_overview", "/faq_how_long"}
+
+
+def test_tell_more_about_a_named_remedy_answers_that_topic(tracker_fixture):
+    messages, events = run(ActionTellMore(), tracker_fixture("more_about_physio"))
+    assert messages[0]["custom"]["topic"] == "physical_therapy"
+    assert SlotSet("last_topic", "physical_therapy") in events
+
+
+def test_tell_more_without_a_topic_offers_examples(tracker_fixture):
+    messages, _ = run(ActionTellMore(), tracker_fixture("more_without_topic"))
+    assert text_of(messages) == load_content().messages["no_previous_topic"]
+    assert messages[0]["buttons"]
+
+
+def test_did_you_mean_offers_the_top_two_topics(tracker_fixture):
+    messages, _ = run(ActionDidYouMean(), tracker_fixture("fallback_breathing_or_tension"))
+    assert [b["payload"] for b in messages[0]["buttons"]] == ["/faq_breathing", "/faq_muscle_tension", "/out_of_scope"]
+    assert "Sources:" not in text_of(messages)
+
+
+def test_did_you_mean_declines_when_the_model_leans_out_of_scope(tracker_fixture):
+    messages, _ = run(ActionDidYouMean(), tracker_fixture("fallback_leaning_out_of_scope"))
+    assert text_of(messages) == load_content().messages["out_of_scope"]
+
+
+def test_out_of_scope_declines_with_examples_and_a_person(tracker_fixture):
+    content = load_content()
+    messages, _ = run(ActionOutOfScope(), tracker_fixture("out_of_scope_ibuprofen"))
+    assert text_of(messages) == content.messages["out_of_scope"]
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert payloads[-1] == "/request_human"
+    assert payloads[:-1] == [f"/{content.topics[t].intent}" for t in content.example_topics]
+
+
+def test_safety_reply_when_only_the_nlu_model_flagged_it(tracker_fixture):
+    messages, _ = run(ActionSafetyReply(), tracker_fixture("red_flag_nlu_only"))
+    assert "911" in text_of(messages)
+    assert messages[0]["custom"]["type"] == "safety"
+
+
+def test_crisis_reply_gives_988_and_nothing_else(tracker_fixture):
+    messages, _ = run(ActionSafetyReply(), tracker_fixture("crisis_text"))
+    assert len(messages) == 1
+    assert "988" in messages[0]["text"]
+    assert messages[0]["custom"]["level"] == "crisis"
+
+
+def test_handoff_tells_the_user_how_to_reach_a_person(tracker_fixture):
+    messages, _ = run(ActionHumanHandoff(), tracker_fixture("request_human"))
+    assert load_content().support_email in text_of(messages)
+
+
+def test_an_action_that_fails_still_replies(tracker_fixture, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("content store unavailable")
+
+    monkeypatch.setattr("actions.actions.compose_answer", broken)
+    messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga"))
+    assert text_of(messages) == load_content().messages["action_error"]
+    assert events == []
