@@ -6,6 +6,7 @@ so a red flag that slipped past the NLU model still gets urgent-care guidance in
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -59,14 +60,16 @@ def example_buttons(content: Content) -> List[Dict[str, str]]:
     return suggestion_buttons(content, content.example_topics)
 
 
-class ContentAction(Action):
+class ContentAction(Action, ABC):
     """Base class: loads content once and turns any exception into a polite reply, never silence."""
 
-    def name(self) -> Text:  # pragma: no cover - each subclass names itself
-        raise NotImplementedError
+    @abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
 
+    @abstractmethod
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        raise NotImplementedError
+        """Send the reply; return the events to apply."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         content = load_content()

@@ -57,7 +57,9 @@ def test_live_conversation_in_the_browser(live_page_url, new_page, widget_for, a
     page.screenshot(path=str(artifacts_dir / "widget-live-desktop.png"))
 
     # A quick reply: its title becomes the user's bubble, the bot answers, the group is disabled.
-    group = answer.get_by_role("group", name="Suggested questions")
+    # Pin the answer by position: last_bot() is re-evaluated and would point at the next answer.
+    pinned_answer = widget.bot_messages().nth(widget.bot_messages().count() - 1)
+    group = pinned_answer.get_by_role("group", name="Suggested questions")
     first = group.get_by_role("button").first
     title = first.inner_text()
     answers_before = widget.log.locator(".pfw-msg--answer").count()
