@@ -1,0 +1,179 @@
+"""Rasa NLU component: the rule-based safety net as an intent classifier.
+
+Place it after DIETClassifier (and InputGuard) and before FallbackClassifier:
+
+    - name: painfaq.rasa_safety.SafetyNetClassifier
+
+On every message it runs painfaq.safety.SafetyNet.check. On a finding it sets the intent to
+`red_flag` or `crisis` with confidence 1.0 at the top of intent_ranking (the other intents stay in
+the ranking with confidence 0.0, so FallbackClassifier's ambiguity check cannot override it), adds
+the entities `safety_category` and `safety_level`, and stores the whole finding under the message
+key `safety` (kept in parse_data, so actions read it from tracker.latest_message["safety"];
+painfaq.safety.finding_from_parse_data rebuilds it).
+
+When the rules find nothing, the message is left as DIET classified it: the NLU model's own
+red_flag / crisis prediction is the second, independent layer. One exception (config
+`veto_negated_nlu`, default on): an NLU-only `red_flag` is overruled when the message only denies red
+flags ("no numbness, no bladder problems - is it anxiety?"); the diagnostics go to
+`safety_nlu_vetoed`. Crisis predictions are never overruled.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text, Type
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_CONFIDENCE,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+from painfaq.safety import SafetyFinding, SafetyNet, load_default_safety_net, load_spacy_model
+
+logger = logging.getLogger(__name__)
+
+SAFETY_KEY = "safety"
+VETO_KEY = "safety_nlu_vetoed"
+CATEGORY_ENTITY = "safety_category"
+LEVEL_ENTITY = "safety_level"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SafetyNetClassifier(GraphComponent, IntentClassifier):
+    """Overrides the intent with red_flag / crisis when the rule-based safety net finds one."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        return [IntentClassifier]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # None = content/safety.yml and models/spacy/en_painfaq (or $PAINFAQ_SPACY_MODEL).
+            "safety_file": None,
+            "spacy_model": None,
+            # Overrule an NLU-only `red_flag` when the message only denies red flags ("no numbness,
+            # no bladder problems, is it anxiety?"); see SafetyNet.only_negated_red_flags.
+            "veto_negated_nlu": True,
+        }
+
+    def __init__(self, config: Dict[Text, Any], net: Optional[SafetyNet] = None) -> None:
+        self.component_config = config
+        self._net = net
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "SafetyNetClassifier":
+        return cls(config)
+
+    @property
+    def net(self) -> SafetyNet:
+        """Built on first use: loading spaCy is skipped entirely during `rasa train`."""
+        if self._net is None:
+            safety_file = self.component_config.get("safety_file")
+            spacy_model = self.component_config.get("spacy_model")
+            if safety_file is None and spacy_model is None:
+                self._net = load_default_safety_net()
+            else:
+                from painfaq.safety import SAFETY_FILE
+
+                nlp = load_spacy_model(Path(spacy_model) if spacy_model else None)
+                self._net = SafetyNet.from_file(Path(safety_file) if safety_file else SAFETY_FILE, nlp)
+        return self._net
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            # "/intent" button payloads are parsed by Rasa itself.
+            if not text.strip() or text.startswith("/"):
+                continue
+            finding = self.net.check(text)
+            if finding is not None:
+                self._apply(message, finding, text)
+            elif self.component_config.get("veto_negated_nlu", True) and self._nlu_intent(message) == "red_flag":
+                if self.net.only_negated_red_flags(text):
+                    self._veto(message)
+        return messages
+
+    @staticmethod
+    def _nlu_intent(message: Message) -> Optional[str]:
+        return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+
+    @staticmethod
+    def _veto(message: Message) -> None:
+        """Drop the NLU model's red_flag: the next intent in the ranking takes over (and
+        FallbackClassifier may still turn a weak one into nlu_fallback)."""
+        vetoed = dict(message.get(INTENT) or {})
+        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) not in ("red_flag", "crisis")]
+        if not ranking:
+            return
+        message.set(INTENT, dict(ranking[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        message.set(VETO_KEY, {"intent": vetoed.get(INTENT_NAME_KEY), "confidence": vetoed.get(PREDICTED_CONFIDENCE_KEY)}, add_to_output=True)
+        logger.debug(f"Safety net: NLU red_flag ({vetoed.get(PREDICTED_CONFIDENCE_KEY)}) overruled, only negated red flags")
+
+    @staticmethod
+    def _apply(message: Message, finding: SafetyFinding, text: str) -> None:
+        nlu_intent = dict(message.get(INTENT) or {})
+        intent = {INTENT_NAME_KEY: finding.kind, PREDICTED_CONFIDENCE_KEY: 1.0}
+        ranking = [intent] + [
+            {**entry, PREDICTED_CONFIDENCE_KEY: 0.0}
+            for entry in message.get(INTENT_RANKING_KEY) or []
+            if entry.get(INTENT_NAME_KEY) != finding.kind
+        ]
+        message.set(INTENT, intent, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+        start = text.lower().find(finding.matched_text) if finding.matched_text else -1
+        start, end = (start, start + len(finding.matched_text)) if start >= 0 else (0, len(text))
+        entities = [
+            e for e in message.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) not in (CATEGORY_ENTITY, LEVEL_ENTITY)
+        ]
+        for name, value in ((CATEGORY_ENTITY, finding.category), (LEVEL_ENTITY, finding.level)):
+            entities.append(
+                {
+                    ENTITY_ATTRIBUTE_TYPE: name,
+                    ENTITY_ATTRIBUTE_VALUE: value,
+                    ENTITY_ATTRIBUTE_START: start,
+                    ENTITY_ATTRIBUTE_END: end,
+                    ENTITY_ATTRIBUTE_CONFIDENCE: 1.0,
+                    EXTRACTOR: SafetyNetClassifier.__name__,
+                }
+            )
+        message.set(ENTITIES, entities, add_to_output=True)
+        message.set(
+            SAFETY_KEY,
+            {
+                "kind": finding.kind,
+                "category": finding.category,
+                "level": finding.level,
+                "rule_id": finding.rule_id,
+                "matched_text": finding.matched_text,
+                # What the NLU model said before the override (diagnostics; eval of each layer alone).
+                "nlu_intent": nlu_intent.get(INTENT_NAME_KEY),
+                "nlu_confidence": nlu_intent.get(PREDICTED_CONFIDENCE_KEY),
+            },
+            add_to_output=True,
+        )
+        logger.debug(f"Safety net: {finding.kind}/{finding.category} ({finding.rule_id}) on {finding.matched_text!r}")
