@@ -15,6 +15,11 @@ from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from painfaq import rasa_speedups
+
+# This module is imported by every Rasa process that loads the model, so the fix lands where it's needed.
+rasa_speedups.apply()
+
 BAD_INPUT_INTENT = "bad_input"
 LATIN_LETTER = re.compile(r"[A-Za-z]")
 

@@ -87,6 +87,20 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
     ) -> "SafetyNetClassifier":
         return cls(config)
 
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "SafetyNetClassifier":
+        """At inference the net is built when the model loads, so the first user does not wait for it."""
+        component = cls.create(config, model_storage, resource, execution_context)
+        _ = component.net
+        return component
+
     @property
     def net(self) -> SafetyNet:
         """Built on first use: loading spaCy is skipped entirely during `rasa train`."""
