@@ -6,15 +6,27 @@ so a red flag that slipped past the NLU model still gets urgent-care guidance in
 from __future__ import annotations
 
 import logging
+import re
 from abc import ABC, abstractmethod
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Text
 
-from rasa_sdk import Action, Tracker
+from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
-from painfaq.compose import ComposedAnswer, compose_answer, compose_sources_for, suggestion_buttons
+from painfaq import handoff
+from painfaq.compose import (
+    ComposedAnswer,
+    compose_answer,
+    compose_feedback_prompt,
+    compose_sources_for,
+    suggestion_buttons,
+)
 from painfaq.content import Content, Topic, load_content
+from painfaq.db import find_email
+from painfaq.feedback import store_feedback
 from painfaq.safety import SafetyFinding, finding_from_parse_data, load_default_safety_net, safety_reply
 
 logger = logging.getLogger(__name__)
@@ -24,9 +36,72 @@ MORE_SHOWN_SLOT = "more_shown"
 TOPIC_ENTITIES = ("remedy", "mechanism")
 HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 
+HANDOFF_FORM = "handoff_form"
+QUESTION_SLOT = "handoff_question"
+EMAIL_SLOT = "handoff_email"
+OFFERED_SLOT = "handoff_offered"
+EMAIL_DECLINED = "none"  # slot value for "the user chose not to give an email address"
+# Bot reply kinds (the `type` of the custom payload) that mean "I could not answer that".
+FAILED_REPLY_TYPES = {"out_of_scope", "did_you_mean"}
+# "no", "skip", "I'd rather not", ...: the user declines to give an email address.
+DECLINE_EMAIL = re.compile(
+    r"^(no|nope|nah|na|skip|pass|none|n/?a|no thanks?|no thank you|not now)\b"
+    r"|rather not|prefer not|don'?t want|do not want|no e-?mail|without (an? )?e-?mail|not (giving|sharing|share|give)"
+    r"|don'?t have (one|an? e-?mail)|^skip",
+    re.IGNORECASE,
+)
+
 
 def send_answer(dispatcher: CollectingDispatcher, answer: ComposedAnswer) -> None:
+    """Send a composed answer, then the "Was this helpful?" prompt for its topic (the one place it is added)."""
     dispatcher.utter_message(text=answer.text, buttons=answer.buttons, json_message=answer.payload)
+    prompt = compose_feedback_prompt(load_content(), answer.payload["topic"])
+    dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons, json_message=prompt.payload)
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def bot_reply_type(event: Dict[str, Any]) -> Optional[str]:
+    custom = (event.get("data") or {}).get("custom")
+    return custom.get("type") if isinstance(custom, dict) else None
+
+
+def previous_turn_reply_types(tracker: Tracker) -> List[str]:
+    """Kinds of the bot messages that answered the user's previous message (not the current one)."""
+    users_seen = 0
+    types: List[str] = []
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            break
+        if kind == "user":
+            users_seen += 1
+            if users_seen == 2:
+                break
+        elif kind == "bot" and users_seen == 1:
+            reply_type = bot_reply_type(event)
+            if reply_type:
+                types.append(reply_type)
+    return types
+
+
+def should_offer_handoff(tracker: Tracker) -> bool:
+    """The previous question failed too (out of scope / did you mean) and no offer was made then."""
+    types = previous_turn_reply_types(tracker)
+    return bool(FAILED_REPLY_TYPES.intersection(types)) and "handoff_offer" not in types
+
+
+def send_handoff_offer(dispatcher: CollectingDispatcher, content: Content) -> None:
+    dispatcher.utter_message(
+        text=content.messages["handoff_offer"],
+        buttons=[
+            {"title": content.messages["handoff_offer_yes"], "payload": "/request_human"},
+            {"title": content.messages["handoff_offer_no"], "payload": "/deny"},
+        ],
+        json_message={"type": "handoff_offer"},
+    )
 
 
 def safety_finding_for(tracker: Tracker) -> Optional[SafetyFinding]:
@@ -141,12 +216,15 @@ class ActionOutOfScope(ContentAction):
         if finding is not None:
             send_safety_reply(dispatcher, finding)
             return []
+        offer = should_offer_handoff(tracker)
         dispatcher.utter_message(
             text=content.messages["out_of_scope"],
-            buttons=example_buttons(content) + [HANDOFF_BUTTON],
+            buttons=example_buttons(content) + ([] if offer else [HANDOFF_BUTTON]),
             json_message={"type": "out_of_scope"},
         )
-        return []
+        if offer:
+            send_handoff_offer(dispatcher, content)
+        return [SlotSet(OFFERED_SLOT, offer)]
 
 
 class ActionDidYouMean(ContentAction):
@@ -179,7 +257,10 @@ class ActionDidYouMean(ContentAction):
         dispatcher.utter_message(
             text=content.messages["did_you_mean"], buttons=buttons, json_message={"type": "did_you_mean"}
         )
-        return []
+        offer = should_offer_handoff(tracker)
+        if offer:
+            send_handoff_offer(dispatcher, content)
+        return [SlotSet(OFFERED_SLOT, offer)]
 
 
 class ActionSafetyReply(ContentAction):
@@ -198,22 +279,194 @@ class ActionSafetyReply(ContentAction):
         return []
 
 
-class ActionHumanHandoff(ContentAction):
-    def name(self) -> Text:
-        return "action_human_handoff"
-
-    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        dispatcher.utter_message(
-            text=content.messages["human_handoff"].format(support_email=content.support_email),
-            json_message={"type": "handoff"},
-        )
-        return []
-
-
 class ActionBadInput(ContentAction):
     def name(self) -> Text:
         return "action_bad_input"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
         dispatcher.utter_message(text=content.messages["bad_input"], buttons=example_buttons(content))
+        return []
+
+
+# ---------------------------------------------------------------- hand-off to a person (handoff_form)
+
+
+def form_buttons(content: Content, skip: bool = False) -> List[Dict[str, str]]:
+    buttons = [{"title": content.messages["handoff_skip_button"], "payload": "/deny"}] if skip else []
+    return buttons + [{"title": content.messages["handoff_cancel_button"], "payload": "/cancel"}]
+
+
+class ActionAskHandoffQuestion(ContentAction):
+    def name(self) -> Text:
+        return "action_ask_handoff_question"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        dispatcher.utter_message(
+            text=content.messages["handoff_ask_question"],
+            buttons=form_buttons(content),
+            json_message={"type": "handoff_ask", "slot": QUESTION_SLOT},
+        )
+        return []
+
+
+class ActionAskHandoffEmail(ContentAction):
+    def name(self) -> Text:
+        return "action_ask_handoff_email"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        dispatcher.utter_message(
+            text=content.messages["handoff_ask_email"],
+            buttons=form_buttons(content, skip=True),
+            json_message={"type": "handoff_ask", "slot": EMAIL_SLOT},
+        )
+        return []
+
+
+class ValidateHandoffForm(FormValidationAction):
+    """The question must be words (not a button payload or "talk to a person" again); the email must look
+    like one, unless the user declines. A red flag or crisis message gets the safety reply first."""
+
+    def name(self) -> Text:
+        return "validate_handoff_form"
+
+    def validate_handoff_question(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        content = load_content()
+        text = str(slot_value or "").strip()
+        finding = safety_finding_for(tracker)
+        if finding is not None:
+            send_safety_reply(dispatcher, finding)
+            return {QUESTION_SLOT: text[:2000] or None}
+        intent = latest_intent(tracker)
+        too_short = len(re.findall(r"\w", text)) < 3
+        short_no = intent == "deny" and len(text.split()) <= 4
+        if too_short or short_no or text.startswith("/") or intent == "request_human":
+            dispatcher.utter_message(text=content.messages["handoff_question_invalid"], buttons=form_buttons(content))
+            return {QUESTION_SLOT: None}
+        return {QUESTION_SLOT: text[:2000]}
+
+    def validate_handoff_email(
+        self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        content = load_content()
+        text = str(slot_value or "").strip()
+        finding = safety_finding_for(tracker)
+        if finding is not None:
+            # Safety first; then pass the request on without an email rather than ask again.
+            send_safety_reply(dispatcher, finding)
+            return {EMAIL_SLOT: EMAIL_DECLINED}
+        email = find_email(text)
+        if email:
+            return {EMAIL_SLOT: email}
+        if latest_intent(tracker) == "deny" or DECLINE_EMAIL.search(text.strip(" .!")):
+            return {EMAIL_SLOT: EMAIL_DECLINED}
+        dispatcher.utter_message(
+            text=content.messages["handoff_email_invalid"], buttons=form_buttons(content, skip=True)
+        )
+        return {EMAIL_SLOT: None}
+
+
+def reset_handoff_slots() -> List[EventType]:
+    return [SlotSet(QUESTION_SLOT, None), SlotSet(EMAIL_SLOT, None)]
+
+
+class ActionSubmitHandoff(ContentAction):
+    """Store the request with the transcript (and post it to the webhook), then say what happens next."""
+
+    def name(self) -> Text:
+        return "action_submit_handoff"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        question = str(tracker.get_slot(QUESTION_SLOT) or "").strip()
+        email_slot = tracker.get_slot(EMAIL_SLOT)
+        email = None if not email_slot or email_slot == EMAIL_DECLINED else str(email_slot)
+        transcript = handoff.transcript_from_events(tracker.events)
+        try:
+            handoff.submit(tracker.sender_id, question, email, transcript)
+        except Exception as error:  # noqa: BLE001 - log the kind only: the message could carry user data
+            logger.error(
+                "hand-off request could not be stored (sender %s): %s", tracker.sender_id, type(error).__name__
+            )
+            dispatcher.utter_message(
+                text=content.messages["human_handoff"].format(support_email=content.support_email),
+                json_message={"type": "handoff", "stored": False},
+            )
+            return reset_handoff_slots()
+        if email:
+            text = content.messages["handoff_submitted_email"].format(email=email)
+        else:
+            text = content.messages["handoff_submitted_no_email"].format(support_email=content.support_email)
+        dispatcher.utter_message(text=text, json_message={"type": "handoff", "stored": True})
+        return reset_handoff_slots()
+
+
+class ActionCancelHandoff(ContentAction):
+    """"never mind" / "cancel": inside the form, drop the request (a rule then deactivates the form)."""
+
+    def name(self) -> Text:
+        return "action_cancel_handoff"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        in_form = (tracker.active_loop or {}).get("name") == HANDOFF_FORM
+        key = "handoff_cancelled" if in_form else "cancel_nothing"
+        dispatcher.utter_message(text=content.messages[key], json_message={"type": "handoff_cancelled" if in_form else "cancel"})
+        return reset_handoff_slots()
+
+
+# ---------------------------------------------------------------- "Was this helpful?"
+
+
+@dataclass(frozen=True)
+class FeedbackPrompt:
+    topic: str
+    timestamp: Optional[float]
+    is_last_bot_message: bool
+
+
+def latest_feedback_prompt(tracker: Tracker) -> Optional[FeedbackPrompt]:
+    """The most recent "Was this helpful?" in this session, and whether nothing was said after it."""
+    later_bot_message = False
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "session_started":
+            return None
+        if kind != "bot":
+            continue
+        custom = (event.get("data") or {}).get("custom")
+        if isinstance(custom, dict) and custom.get("type") == "feedback_prompt" and custom.get("topic"):
+            return FeedbackPrompt(str(custom["topic"]), event.get("timestamp"), not later_bot_message)
+        later_bot_message = True
+    return None
+
+
+class ActionFeedback(ContentAction):
+    """Buttons (/feedback_helpful, /feedback_not_helpful), words ("that helped", "not helpful"), or a plain
+    yes / no right after an answer. Stored with the topic of the rated answer."""
+
+    def name(self) -> Text:
+        return "action_feedback"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        intent = latest_intent(tracker)
+        prompt = latest_feedback_prompt(tracker)
+        if intent in ("affirm", "deny") and (prompt is None or not prompt.is_last_bot_message):
+            # A yes / no that does not answer "Was this helpful?": the ordinary acknowledgement.
+            dispatcher.utter_message(response="utter_affirm_ack" if intent == "affirm" else "utter_deny_ack")
+            return []
+        helpful = intent in ("feedback_helpful", "affirm")
+        topic = prompt.topic if prompt else tracker.get_slot(LAST_TOPIC_SLOT)
+        if topic:
+            try:
+                store_feedback(tracker.sender_id, topic, helpful, prompt_at=prompt.timestamp if prompt else None)
+            except Exception as error:  # noqa: BLE001 - feedback is nice to have; the reply must still come
+                logger.error("feedback could not be stored (sender %s): %s", tracker.sender_id, type(error).__name__)
+        if helpful:
+            dispatcher.utter_message(text=content.messages["feedback_thanks_helpful"], json_message={"type": "feedback_thanks"})
+        else:
+            dispatcher.utter_message(
+                text=content.messages["feedback_thanks_not_helpful"],
+                buttons=[HANDOFF_BUTTON],
+                json_message={"type": "feedback_thanks"},
+            )
         return []

@@ -102,3 +102,17 @@ def compose_sources_for(content: Content, topic: Topic) -> ComposedAnswer:
     return compose_answer(
         content, topic, sentences=(), lead=lead, reference_ids=topic.reference_ids(include_more=True)
     )
+
+
+FEEDBACK_HELPFUL_PAYLOAD = "/feedback_helpful"
+FEEDBACK_NOT_HELPFUL_PAYLOAD = "/feedback_not_helpful"
+
+
+def compose_feedback_prompt(content: Content, topic_id: str) -> ComposedAnswer:
+    """The small "Was this helpful?" message sent after every composed answer (see actions.send_answer)."""
+    buttons = [
+        {"title": content.messages["feedback_yes"], "payload": FEEDBACK_HELPFUL_PAYLOAD},
+        {"title": content.messages["feedback_no"], "payload": FEEDBACK_NOT_HELPFUL_PAYLOAD},
+    ]
+    payload = {"type": "feedback_prompt", "topic": topic_id, "buttons": buttons}
+    return ComposedAnswer(text=content.messages["feedback_prompt"], buttons=buttons, payload=payload)

@@ -37,3 +37,19 @@ def tracker_fixture():
         return Tracker.from_dict(state)
 
     return load
+
+
+@pytest.fixture
+def support_db(tmp_path, monkeypatch):
+    """A fresh SQLite database for hand-off / feedback storage (PAINFAQ_DB_URL), no webhook configured."""
+    from painfaq import db
+
+    url = f"sqlite:///{tmp_path / 'support.db'}"
+    monkeypatch.setenv("PAINFAQ_DB_URL", url)
+    monkeypatch.delenv("HANDOFF_WEBHOOK_URL", raising=False)
+    db.dispose_engines()
+    engine = db.get_engine(url)
+    db.ensure_tables(engine, include_events=True)
+    yield engine
+    db.dispose_engines()
+
