@@ -252,6 +252,19 @@
     };
   }
 
+  /** "Was this helpful?" with its buttons, attached to the answer it rates; null if it has no buttons. */
+  function normalizeFeedback(feedback) {
+    if (!isObject(feedback)) return null;
+    var buttons = normalizeButtons(feedback.buttons).slice(0, 4);
+    if (!buttons.length) return null;
+    var clean = { prompt: asText(feedback.prompt, 200) || "Was this helpful?", buttons: buttons };
+    if (feedback.used === true) {
+      clean.used = true;
+      clean.chosen = typeof feedback.chosen === "number" ? feedback.chosen : -1;
+    }
+    return clean;
+  }
+
   /** Is `entry` (a text message) the plain-text twin of `answer` (its custom payload)? */
   function isTextTwin(entry, answer) {
     if (!entry || entry.kind !== "text") return false;
@@ -288,6 +301,19 @@
           }
           answer.sourceIndex = index;
           out.push(answer);
+        } else if (custom.type === "feedback_prompt") {
+          // "Was this helpful?" follows an answer: show it as a small row under that answer, not as a
+          // bubble of its own. Its text twin (text + buttons) came just before this payload.
+          var twin = previousIsTwin && previous.kind === "text" ? previous : null;
+          var rated = out[out.length - (twin ? 2 : 1)];
+          var feedback = normalizeFeedback({
+            prompt: twin ? twin.text : custom.prompt,
+            buttons: twin && twin.buttons.length ? twin.buttons : custom.buttons,
+          });
+          if (rated && rated.kind === "answer" && feedback) {
+            if (twin) out.pop();
+            rated.feedback = feedback;
+          }
         } else if (custom.type === "safety") {
           var level = Object.prototype.hasOwnProperty.call(SAFETY_LEVELS, custom.level) ? custom.level : "emergency";
           if (previousIsTwin && previous.kind === "text") {
@@ -360,6 +386,8 @@
         disclaimer: entry.disclaimer,
         suggestions: entry.buttons,
       });
+      var feedback = normalizeFeedback(entry.feedback);
+      if (feedback) clean.feedback = feedback;
     } else if (entry.kind === "text" || entry.kind === "notice") {
       clean = { role: "bot", kind: entry.kind, text: asText(entry.text, 8000), buttons: normalizeButtons(entry.buttons) };
       if (Object.prototype.hasOwnProperty.call(SAFETY_LEVELS, entry.safety)) clean.safety = entry.safety;
@@ -803,6 +831,7 @@
     }
     wrapper.appendChild(bubble);
     if (entry.buttons && entry.buttons.length) wrapper.appendChild(this.renderButtons(entry));
+    if (entry.kind === "answer" && entry.feedback) wrapper.appendChild(this.renderFeedback(entry.feedback));
     return wrapper;
   };
 
@@ -859,6 +888,36 @@
       return node;
     });
     if (entry.used) group.classList.add("pfw-used");
+    return group;
+  };
+
+  /** "Was this helpful? [Yes] [No]" under an answer; a click sends the button's payload once. */
+  Widget.prototype.renderFeedback = function (feedback) {
+    var self = this;
+    var group = el("div", "pfw-feedback", null, { role: "group", "aria-label": feedback.prompt });
+    group.appendChild(el("span", "pfw-feedback-prompt", feedback.prompt, { "aria-hidden": "true" }));
+    var buttons = feedback.buttons.map(function (button, index) {
+      var node = el("button", "pfw-quick-btn pfw-feedback-btn", button.title, { type: "button" });
+      if (feedback.used) {
+        node.disabled = true;
+        if (feedback.chosen === index) node.classList.add("pfw-chosen");
+      }
+      node.addEventListener("click", function (event) {
+        if (feedback.used || self.busy) return;
+        feedback.used = true;
+        feedback.chosen = index;
+        buttons.forEach(function (b) {
+          b.disabled = true;
+        });
+        node.classList.add("pfw-chosen");
+        if (event.detail === 0) self.dom.input.focus();
+        else self.dom.log.focus({ preventScroll: true });
+        self.sendMessage(button.payload, feedback.prompt + " " + button.title);
+      });
+      group.appendChild(node);
+      return node;
+    });
+    if (feedback.used) group.classList.add("pfw-used");
     return group;
   };
 
