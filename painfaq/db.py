@@ -112,7 +112,8 @@ def url_from_tracker_store(config: Dict[str, Any], base_dir: Path = REPO_ROOT) -
         if db != ":memory:" and not path.is_absolute():
             path = base_dir / path
         return URL.create(dialect, database=str(path))
-    host = config.get("host")
+    # Rasa passes the endpoint's `url` as the host (rasa.core.tracker_store.create_tracker_store).
+    host = config.get("url") or config.get("host")
     port = config.get("port")
     if host and "://" in str(host):
         return str(host)  # a complete URL in `host`, as Rasa allows

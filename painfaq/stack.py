@@ -142,3 +142,173 @@ def start_stack(
         stack.stop()
         raise RuntimeError(f"servers not ready after {ready_timeout} s:\n" + stack.log_tail())
     return stack
+
+
+# --- Production profile: separate action server / Rasa processes, PostgreSQL + Redis (painfaq.services) ---
+
+PRODUCTION_ENDPOINTS = REPO_ROOT / "endpoints.production.yml"
+
+
+@dataclass
+class Server:
+    """One server process (the main process; Sanic workers are its children)."""
+
+    name: str
+    url: str
+    process: subprocess.Popen
+    log_path: Path
+    command: List[str]
+    env: dict
+    ready_path: str = "/"
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def tree_pids(self) -> List[int]:
+        """The main process and its descendants (Sanic workers)."""
+        return process_tree(self.process.pid)
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                for pid in reversed(self.tree_pids()):
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                self.process.wait(timeout=10)
+
+    def log_tail(self, chars: int = 3000) -> str:
+        return f"--- {self.name} ---\n{self.log_path.read_text(errors='replace')[-chars:]}"
+
+
+def process_tree(pid: int) -> List[int]:
+    """`pid` and all its descendants (from /proc; empty if `pid` is gone)."""
+    children: dict = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    if not Path(f"/proc/{pid}").exists():
+        return []
+    tree, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        tree.append(current)
+        todo.extend(children.get(current, []))
+    return tree
+
+
+def production_env(service_env: dict, action_url: str, threads: int = 1) -> dict:
+    """Environment for the production profile's servers: `service_env` (DB_*, REDIS_*; see
+    painfaq.services / painfaq.production) plus the action server URL and the TensorFlow thread settings
+    scripts/run_production.sh uses."""
+    env = child_env()
+    env.update(service_env)
+    env["ACTION_SERVER_URL"] = action_url
+    env["PAINFAQ_ENDPOINTS"] = str(PRODUCTION_ENDPOINTS)
+    env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", str(threads))
+    env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", str(threads))
+    return env
+
+
+def start_action_server(
+    env: Optional[dict] = None, workers: int = 1, port: Optional[int] = None, workdir: Optional[Path] = None,
+    lean: bool = True, name: str = "actions",
+) -> Server:
+    """Start the action server (`lean`: through painfaq.serve_actions, as the production profile does)."""
+    port = port or free_port()
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="painfaq-stack-"))
+    env = dict(env if env is not None else child_env())
+    env["ACTION_SERVER_SANIC_WORKERS"] = str(workers)
+    env["SANIC_HOST"] = "127.0.0.1"
+    module = "painfaq.serve_actions" if lean else "rasa_sdk"
+    command = [sys.executable, "-m", module, "--actions", "actions", "--port", str(port)]
+    log_path = workdir / f"{name}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return Server(name=name, url=f"http://127.0.0.1:{port}", process=process, log_path=log_path,
+                  command=command, env=env, ready_path="/health")
+
+
+def start_rasa_server(
+    model: str, endpoints_file: Path, env: Optional[dict] = None, workers: int = 1, port: Optional[int] = None,
+    workdir: Optional[Path] = None, lean: bool = True, name: str = "rasa", extra_args: Optional[List[str]] = None,
+) -> Server:
+    """Start a Rasa server with the REST channel and the HTTP API off (`lean`: through painfaq.serve_rasa)."""
+    port = port or free_port()
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="painfaq-stack-"))
+    env = dict(env if env is not None else child_env())
+    env["SANIC_WORKERS"] = str(workers)
+    entry = ["-m", "painfaq.serve_rasa", "run"] if lean else ["-m", "rasa", "run"]
+    command = [sys.executable, *entry, "--model", model, "--interface", "127.0.0.1", "--port", str(port),
+               "--endpoints", str(endpoints_file), "--credentials", str(REPO_ROOT / "credentials.yml"),
+               *(extra_args or [])]
+    log_path = workdir / f"{name}.log"
+    with open(log_path, "ab") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    return Server(name=name, url=f"http://127.0.0.1:{port}", process=process, log_path=log_path,
+                  command=command, env=env)
+
+
+def restart_server(server: Server) -> Server:
+    """Stop `server` and start the same command again on the same port (same log file)."""
+    server.stop()
+    with open(server.log_path, "ab") as log:
+        log.write(b"\n--- restarted ---\n")
+        server.process = subprocess.Popen(
+            server.command, cwd=REPO_ROOT, env=server.env, stdout=log, stderr=subprocess.STDOUT
+        )
+    return server
+
+
+def wait_until_ready(servers: List[Server], timeout: float = 240) -> None:
+    """Wait until every server answers 200 on its ready path; raise (with the logs) if one exits or times out."""
+    deadline = time.monotonic() + timeout
+    pending = list(servers)
+    while pending and time.monotonic() < deadline:
+        for server in list(pending):
+            if not server.alive():
+                raise RuntimeError(f"{server.name} exited during start-up:\n{server.log_tail()}")
+            try:
+                if requests.get(server.url + server.ready_path, timeout=2).status_code == 200:
+                    pending.remove(server)
+            except requests.RequestException:
+                pass
+        if pending:
+            time.sleep(0.3)
+    if pending:
+        raise RuntimeError(
+            f"not ready after {timeout} s: {[s.name for s in pending]}\n" + "\n".join(s.log_tail() for s in pending)
+        )
+
+
+def start_production_stack(
+    service_env: dict, model: Optional[str] = None, rasa_workers: int = 2, action_workers: int = 2,
+    ready_timeout: float = 300, lean: bool = True,
+) -> Stack:
+    """The production profile as scripts/run_production.sh starts it, against running PostgreSQL/Redis
+    (`service_env`: DB_* and REDIS_* variables). Returns a Stack (`.pids()` = [action main, Rasa main])."""
+    from painfaq.production import check
+
+    model = model or current_model()
+    workdir = Path(tempfile.mkdtemp(prefix="painfaq-prod-"))
+    action_port = free_port()
+    env = production_env(service_env, f"http://127.0.0.1:{action_port}/webhook")
+    check(env)
+    started_at = time.monotonic()
+    actions = start_action_server(env, workers=action_workers, port=action_port, workdir=workdir, lean=lean)
+    rasa = start_rasa_server(model, PRODUCTION_ENDPOINTS, env, workers=rasa_workers, workdir=workdir, lean=lean)
+    stack = Stack(rasa_url=rasa.url, action_url=actions.url, demo_origin="", workdir=workdir,
+                  processes=[actions.process, rasa.process], started_at=started_at)
+    try:
+        wait_until_ready([actions, rasa], ready_timeout)
+    except BaseException:
+        stack.stop()
+        raise
+    return stack

@@ -102,7 +102,9 @@ def test_postgresql_url_is_built_like_rasa_builds_it(monkeypatch):
     from rasa.core.tracker_store import SQLTrackerStore
 
     monkeypatch.setenv("DB_PASSWORD", "p@ss:word/1")
-    config = {"type": "SQL", "dialect": "postgresql", "host": "db.internal", "port": 5433, "db": "rasa",
+    # As endpoints.production.yml writes it: `url` is the host, values from the environment (strings).
+    monkeypatch.setenv("DB_PORT", "5433")
+    config = {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": "${DB_PORT}", "db": "rasa",
               "username": "rasa", "password": "${DB_PASSWORD}", "login_db": "postgres"}
     ours = db.url_from_tracker_store(db.expand_env_vars(config))
     theirs = SQLTrackerStore.get_db_url("postgresql", "db.internal", 5433, "rasa", "rasa", "p@ss:word/1")
