@@ -101,7 +101,9 @@ def endpoints_path(path: Optional[Union[str, Path]] = None) -> Path:
 
 def url_from_tracker_store(config: Dict[str, Any], base_dir: Path = REPO_ROOT) -> Union[URL, str]:
     """The SQLAlchemy URL for a `tracker_store` section, built like Rasa's SQLTrackerStore.get_db_url."""
-    if not config or str(config.get("type", "")).lower() != "sql":
+    # type SQL, or a custom tracker store class (`type: package.module.Class`) configured like the SQL one.
+    is_sql = str((config or {}).get("type", "")).lower() == "sql" or bool({"dialect", "db"} & set(config or {}))
+    if not config or not is_sql:
         raise DatabaseNotConfigured(
             "the endpoints file has no SQL tracker_store (type: SQL); set one or set PAINFAQ_DB_URL"
         )
