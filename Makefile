@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench clean
+.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -45,6 +45,15 @@ eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
 
 bench: model  ## Latency, throughput, cold start, training time and memory -> results/bench.json
 	@source scripts/env.sh && $(PY) scripts/bench.py --model "$$(bash scripts/model.sh)"
+
+report: setup  ## Deflection report (HTML + JSON) for FROM=YYYY-MM-DD TO=YYYY-MM-DD (default: last 30 days) -> reports/
+	@source scripts/env.sh && $(PY) scripts/report.py $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(OUT),--out-dir $(OUT))
+
+prune: setup  ## Retention: delete conversations, hand-offs and feedback older than DAYS days (default: RETENTION_DAYS)
+	@source scripts/env.sh && $(PY) scripts/prune.py $(if $(DAYS),--days $(DAYS)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(DRY_RUN),--dry-run)
+
+handoff-redeliver: setup  ## Retry hand-off requests the webhook did not accept (HANDOFF_WEBHOOK_URL)
+	@source scripts/env.sh && $(PY) scripts/handoff_redeliver.py $(if $(DB_URL),--db-url '$(DB_URL)')
 
 clean:  ## Remove the venv, models and local databases
 	rm -rf .venv models rasa_tracker.db test-artifacts .pytest_cache
