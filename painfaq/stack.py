@@ -204,11 +204,22 @@ def process_tree(pid: int) -> List[int]:
     return tree
 
 
-def production_env(service_env: dict, action_url: str, threads: int = 1) -> dict:
+# Tests and benchmarks send every request from 127.0.0.1: lift the per-address/per-sender limits of the
+# project's REST channel (painfaq.channel), which are meant for many users behind many addresses.
+LOAD_TEST_ENV = {
+    "PAINFAQ_RATE_PER_SENDER": "off",
+    "PAINFAQ_RATE_PER_ADDRESS": "off",
+    "PAINFAQ_IN_FLIGHT_PER_ADDRESS": "100000",
+}
+
+
+def production_env(service_env: dict, action_url: str, threads: int = 1, load_test: bool = True) -> dict:
     """Environment for the production profile's servers: `service_env` (DB_*, REDIS_*; see
     painfaq.services / painfaq.production) plus the action server URL and the TensorFlow thread settings
-    scripts/run_production.sh uses."""
+    scripts/run_production.sh uses (`load_test`: plus LOAD_TEST_ENV)."""
     env = child_env()
+    if load_test:
+        env.update(LOAD_TEST_ENV)
     env.update(service_env)
     env["ACTION_SERVER_URL"] = action_url
     env["PAINFAQ_ENDPOINTS"] = str(PRODUCTION_ENDPOINTS)

@@ -1,0 +1,106 @@
+"""Rasa's Redis lock store with atomic ticket operations, for several Rasa instances/workers.
+
+Rasa 3.6's `RedisLockStore` issues a ticket as GET lock -> add ticket -> SET lock, in three separate
+Redis calls. When two messages of the same conversation reach two instances (or two Sanic workers) at
+the same moment, both can read the same lock, both issue the same ticket number and both process
+the conversation at once; the second tracker save then counts the stored events, finds "nothing new"
+and the second message and its reply are lost from the conversation (reproduced by
+tests/production/test_production_cluster.py::test_simultaneous_messages_of_one_conversation: about 1
+pair in 13 with the stock lock store). Finishing a ticket has the same read-modify-write race, and its
+check-then-delete can delete a ticket another instance just issued (that request then fails with
+LockError).
+
+This class keeps Rasa's ticket-lock algorithm, key names and JSON format, and performs every
+read-modify-write of a lock inside a Redis WATCH/MULTI transaction (retried on conflict), so tickets
+are unique and no update is lost. Use it with `type: painfaq.lock_store.AtomicRedisLockStore` in the
+endpoints file; it takes the same settings as `type: redis`.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Optional, Text, Tuple, TypeVar
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+T = TypeVar("T")
+
+
+class AtomicRedisLockStore(RedisLockStore):
+    """`RedisLockStore` whose ticket issue / expiry / release are atomic across processes."""
+
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        if endpoint_config is not None:
+            settings = dict(endpoint_config.kwargs)
+            settings.pop("type", None)
+            if endpoint_config.url:
+                settings["host"] = endpoint_config.url
+            settings.update(kwargs)
+        else:
+            settings = kwargs
+        for key in ("port", "db"):
+            if key in settings and settings[key] not in (None, ""):
+                settings[key] = int(settings[key])
+        if settings.get("password") == "":
+            settings["password"] = None
+        if settings.get("username") == "":
+            settings["username"] = None
+        super().__init__(**settings)
+
+    def _update(self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]) -> T:
+        """Apply `change` to the stored lock atomically. `change` gets the current lock (or None) and
+        returns (lock to store or None to delete it, result); it is re-run if the lock changed meanwhile."""
+        key = self.key_prefix + conversation_id
+        outcome = {}
+
+        def transaction(pipe: Any) -> None:
+            raw = pipe.get(key)
+            current = TicketLock.from_dict(json.loads(raw)) if raw else None
+            new_lock, result = change(current)
+            pipe.multi()
+            if new_lock is None:
+                pipe.delete(key)
+            else:
+                pipe.set(key, new_lock.dumps())
+            outcome["result"] = result
+
+        self.red.transaction(transaction, key)
+        return outcome["result"]
+
+    def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        def change(lock: Optional[TicketLock]) -> Tuple[TicketLock, int]:
+            lock = lock or self.create_lock(conversation_id)
+            return lock, lock.issue_ticket(lock_lifetime)
+
+        try:
+            return self._update(conversation_id, change)
+        except Exception as error:
+            raise LockError(f"Error while acquiring lock. Error:\n{error}")
+
+    def update_lock(self, conversation_id: Text) -> None:
+        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if lock is not None:
+                lock.remove_expired_tickets()
+            return lock, None
+
+        self._update(conversation_id, change)
+
+    def finish_serving(self, conversation_id: Text, ticket_number: int) -> None:
+        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if lock is not None:
+                lock.remove_ticket_for(ticket_number)
+            return lock, None
+
+        self._update(conversation_id, change)
+
+    def cleanup(self, conversation_id: Text, ticket_number: int) -> None:
+        """Remove our ticket; delete the lock only if, at that same moment, nobody else holds a ticket."""
+
+        def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
+            if lock is None:
+                return None, None
+            lock.remove_ticket_for(ticket_number)
+            return (lock if lock.is_someone_waiting() else None), None
+
+        self._update(conversation_id, change)

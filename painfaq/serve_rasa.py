@@ -1,0 +1,40 @@
+"""`python -m painfaq.serve_rasa run <rasa run options>`: exactly `rasa run`, with painfaq.speedups applied.
+
+Same command line, same endpoints/credentials files, same Sanic server, same model; the differences are
+listed (with what each saves) in painfaq/speedups.py.
+"""
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from painfaq import speedups
+
+
+def _install() -> None:
+    speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
+
+    import rasa.core.run
+
+    original_load = rasa.core.run.load_agent_on_start
+    if getattr(original_load, "_painfaq_wrapped", False):
+        return
+
+    async def load_agent_on_start(*args: Any, **kwargs: Any) -> Any:
+        agent = await original_load(*args, **kwargs)
+        speedups.release_freed_memory()
+        return agent
+
+    load_agent_on_start._painfaq_wrapped = True  # type: ignore[attr-defined]
+    rasa.core.run.load_agent_on_start = load_agent_on_start  # type: ignore[assignment]
+
+
+def main() -> None:
+    _install()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Production profile (README, "Production profile"): Rasa with the PostgreSQL tracker store and the Redis
+# lock store (endpoints.production.yml), RASA_WORKERS Sanic workers, and the action server with
+# ACTION_WORKERS Sanic workers. The Rasa HTTP API stays off (only the REST channel is served).
+# Runs in the foreground; Ctrl-C stops both servers. PostgreSQL and Redis must already be running.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+
+model=${MODEL:-$(bash scripts/model.sh)}
+RASA_PORT=${RASA_PORT:-5005}
+RASA_INTERFACE=${RASA_INTERFACE:-0.0.0.0}
+RASA_WORKERS=${RASA_WORKERS:-2}
+ACTION_PORT=${ACTION_PORT:-5055}
+# The action server only needs to be reachable by Rasa: loopback unless told otherwise.
+ACTION_INTERFACE=${ACTION_INTERFACE:-127.0.0.1}
+ACTION_WORKERS=${ACTION_WORKERS:-2}
+# Origins browsers may call the REST channel from (the page that embeds the widget); none by default.
+CORS_ORIGINS=${CORS_ORIGINS:-}
+
+# Everything endpoints.production.yml reads (Rasa refuses to start when one is unset).
+export ACTION_SERVER_URL=${ACTION_SERVER_URL:-http://127.0.0.1:$ACTION_PORT/webhook}
+export DB_HOST=${DB_HOST:-localhost} DB_PORT=${DB_PORT:-5432} DB_USER=${DB_USER:-rasa}
+export DB_PASSWORD=${DB_PASSWORD:-} DB_NAME=${DB_NAME:-rasa}
+export REDIS_HOST=${REDIS_HOST:-localhost} REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
+export REDIS_PASSWORD=${REDIS_PASSWORD:-}
+# The actions' own tables (hand-off requests, feedback) go to the same database as the tracker store.
+export PAINFAQ_ENDPOINTS="$PWD/endpoints.production.yml"
+# Shared secret Rasa sends to the action server (painfaq.action_server answers 401 without it). Several
+# Rasa instances on several hosts must share it: set ACTION_SERVER_TOKEN yourself there.
+export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')}
+# One TensorFlow thread per op and per worker: the models are small, and N workers share the cores.
+export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
+export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
+
+# Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
+"$PY" -m painfaq.production check
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo "stopping..."
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "stopped."
+}
+trap stop INT TERM EXIT
+
+SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS \
+  "$PY" -m painfaq.serve_actions --actions actions --port "$ACTION_PORT" &
+pids+=($!)
+cors_args=()
+if [ -n "$CORS_ORIGINS" ]; then
+  # shellcheck disable=SC2206
+  cors_args=(--cors $CORS_ORIGINS)
+fi
+SANIC_WORKERS=$RASA_WORKERS "$PY" -m painfaq.serve_rasa run --model "$model" --interface "$RASA_INTERFACE" \
+  --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml "${cors_args[@]}" &
+pids+=($!)
+
+"$PY" scripts/wait_ready.py "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
+cat <<MSG
+
+  Production profile: $RASA_WORKERS Rasa workers, $ACTION_WORKERS action-server workers
+  Tracker store : PostgreSQL $DB_USER@$DB_HOST:$DB_PORT/$DB_NAME
+  Lock store    : Redis $REDIS_HOST:$REDIS_PORT db $REDIS_DB
+  REST channel  : http://$RASA_INTERFACE:$RASA_PORT/webhooks/rest/webhook (HTTP API off)
+  Press Ctrl-C to stop.
+
+MSG
+wait -n "${pids[@]}"

@@ -1,0 +1,95 @@
+"""Fixtures for the production profile: throwaway PostgreSQL + Redis (painfaq.services), the action
+server and two Rasa instances sharing them, started as scripts/run_production.sh starts them.
+
+Locally the tests skip with a clear message when PostgreSQL or Redis are not installed; when the CI
+environment variable is set they fail instead (CI installs both: see .ci/run).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+import requests
+
+from painfaq import services as svc
+from painfaq.stack import (
+    PRODUCTION_ENDPOINTS,
+    Server,
+    current_model,
+    free_port,
+    production_env,
+    start_action_server,
+    start_rasa_server,
+    wait_until_ready,
+)
+from painfaq.production import check
+
+
+def _unavailable(reason: str) -> None:
+    message = f"{reason}. Install with: {svc.INSTALL_HINT}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, so the production-profile tests must run, not skip)", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def services() -> Iterator[svc.Services]:
+    missing = svc.missing_binaries()
+    if missing:
+        _unavailable(f"production-profile tests need {', '.join(missing)}")
+    started = svc.start_services()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@dataclass
+class Cluster:
+    services: svc.Services
+    actions: Server
+    instances: List[Server]  # two Rasa instances (different ports), same PostgreSQL, Redis and action server
+    workdir: Path
+
+    def send(self, instance: int, sender: str, message: str, timeout: float = 60) -> list:
+        response = requests.post(
+            f"{self.instances[instance].url}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message}, timeout=timeout,
+        )
+        response.raise_for_status()
+        return response.json()
+
+    def events(self, sender: str) -> List[tuple]:
+        """Rasa's rows for `sender` in PostgreSQL, in storage (id) order."""
+        return self.services.postgres.query(
+            "SELECT id, type_name, action_name, intent_name, timestamp, data FROM events "
+            "WHERE sender_id = %s ORDER BY id", (sender,),
+        )
+
+    def logs(self) -> str:
+        return "\n".join(s.log_tail() for s in [self.actions, *self.instances])
+
+
+@pytest.fixture(scope="module")
+def cluster(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    """Action server (2 workers) + Rasa instance 0 (2 Sanic workers) + Rasa instance 1 (1 worker)."""
+    model = current_model()
+    workdir = tmp_path_factory.mktemp("cluster")
+    action_port = free_port()
+    env = production_env(services.env(), f"http://127.0.0.1:{action_port}/webhook")
+    check(env)  # what run_production.sh does first: reach both servers, create the tracker table once
+    actions = start_action_server(env, workers=2, port=action_port, workdir=workdir)
+    instances = [
+        start_rasa_server(model, PRODUCTION_ENDPOINTS, env, workers=2, workdir=workdir, name="rasa-0"),
+        start_rasa_server(model, PRODUCTION_ENDPOINTS, env, workers=1, workdir=workdir, name="rasa-1"),
+    ]
+    started = Cluster(services=services, actions=actions, instances=instances, workdir=workdir)
+    try:
+        wait_until_ready([actions, *instances], timeout=300)
+        yield started
+    finally:
+        for server in [*instances, actions]:
+            server.stop()

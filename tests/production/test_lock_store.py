@@ -1,0 +1,71 @@
+"""painfaq.lock_store.AtomicRedisLockStore against a real Redis: unique tickets and no lost update when
+many processes' worth of threads issue and release tickets for one conversation at once."""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from rasa.core.lock_store import LockStore
+from rasa.utils.endpoints import EndpointConfig
+
+from painfaq.lock_store import AtomicRedisLockStore
+
+
+def make_store(services) -> AtomicRedisLockStore:
+    redis_env = services.redis.env()
+    config = EndpointConfig(
+        url=redis_env["REDIS_HOST"], port=redis_env["REDIS_PORT"], db=redis_env["REDIS_DB"],
+        password=redis_env["REDIS_PASSWORD"], key_prefix="locktest", type="painfaq.lock_store.AtomicRedisLockStore",
+    )
+    store = LockStore.create(config)  # as Rasa creates it from the endpoints file
+    assert isinstance(store, AtomicRedisLockStore)
+    return store
+
+
+def test_tickets_are_unique_under_contention(services):
+    stores = [make_store(services) for _ in range(4)]  # separate connections, like separate instances
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    barrier = threading.Barrier(16)
+
+    def issue(index: int) -> int:
+        barrier.wait()
+        return stores[index % 4].issue_ticket(conversation, 60)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        tickets = list(pool.map(issue, range(16)))
+    assert sorted(tickets) == list(range(16)), tickets
+    lock = stores[0].get_lock(conversation)
+    assert [t.number for t in lock.tickets] == list(range(16))
+
+    def release(ticket: int) -> None:
+        stores[ticket % 4].cleanup(conversation, ticket)
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(release, tickets))
+    assert stores[0].get_lock(conversation) is None, "lock should be deleted once every ticket is released"
+
+
+def test_cleanup_keeps_a_ticket_issued_meanwhile(services):
+    store = make_store(services)
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    first = store.issue_ticket(conversation, 60)
+    second = store.issue_ticket(conversation, 60)
+    store.cleanup(conversation, first)
+    lock = store.get_lock(conversation)
+    assert lock is not None and not lock.is_locked(second), "the waiting ticket must now be served"
+    store.cleanup(conversation, second)
+    assert store.get_lock(conversation) is None
+
+
+def test_expired_tickets_are_dropped(services):
+    store = make_store(services)
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    stale = store.issue_ticket(conversation, 0.3)  # a crashed instance's ticket, soon expired
+    fresh = store.issue_ticket(conversation, 60)
+    time.sleep(0.4)
+    store.update_lock(conversation)
+    lock = store.get_lock(conversation)
+    assert [t.number for t in lock.tickets] == [fresh] and stale != fresh
+    store.cleanup(conversation, fresh)
