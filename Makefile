@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench report prune handoff-redeliver clean
+.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench run-production loadtest report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -29,7 +29,7 @@ test: model  ## Run every test: unit, data validation, stories, NLU holdout, end
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 test-unit: setup  ## Content schema, grounding, actions with tracker fixtures, safety net
-	@source scripts/env.sh && $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser $(PYTEST_ARGS)
+	@source scripts/env.sh && $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/production $(PYTEST_ARGS)
 
 test-data: setup  ## rasa data validate, failing on any warning
 	@bash scripts/validate_data.sh
@@ -42,6 +42,13 @@ eval-nlu: model  ## Held-out NLU report: accuracy, per-intent F1, out-of-scope p
 
 eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
 	@source scripts/env.sh && $(PY) scripts/eval_safety.py
+
+run-production: model  ## Production profile: PostgreSQL tracker store, Redis lock store, 2+2 workers (README)
+	@bash scripts/run_production.sh
+
+loadtest: setup  ## Load test a running deployment: URL=... C=10 DURATION=60 REQUESTS=2000 (loopback only unless ALLOW_REMOTE=1)
+	@source scripts/env.sh && $(PY) scripts/loadtest.py --url '$(or $(URL),http://127.0.0.1:5005/webhooks/rest/webhook)' \
+	  -c $(or $(C),10) -d $(or $(DURATION),60) -n $(or $(REQUESTS),2000) $(if $(ALLOW_REMOTE),--allow-remote) $(if $(JSON),--json '$(JSON)')
 
 bench: model  ## Latency, throughput, cold start, training time and memory -> results/bench.json
 	@source scripts/env.sh && $(PY) scripts/bench.py --model "$$(bash scripts/model.sh)"

@@ -91,5 +91,9 @@ def cluster(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) ->
         wait_until_ready([actions, *instances], timeout=300)
         yield started
     finally:
-        for server in [*instances, actions]:
+        servers = [*instances, actions]
+        for server in servers:  # signal all first: they shut down in parallel
+            if server.alive():
+                server.process.terminate()
+        for server in servers:
             server.stop()

@@ -195,3 +195,24 @@ def test_simultaneous_messages_of_one_conversation(cluster):
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         list(pool.map(pair, range(10)))
+
+
+def test_loadtest_script_against_the_cluster(cluster):
+    """scripts/loadtest.py (what a team runs against a deployment) finds no error on either instance."""
+    import asyncio
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
+    spec = importlib.util.spec_from_file_location("painfaq_loadtest", path)
+    loadtest = importlib.util.module_from_spec(spec)
+    sys.modules["painfaq_loadtest"] = loadtest
+    spec.loader.exec_module(loadtest)
+    for instance in cluster.instances:
+        report = asyncio.run(loadtest.run_load(
+            f"{instance.url}/webhooks/rest/webhook", concurrency=10, max_requests=120, duration_s=20,
+            messages=loadtest.DEFAULT_MESSAGES, timeout=30,
+        ))
+        assert report["errors"] == 0, report
+        assert report["ok"] == report["requests"] > 0
