@@ -50,7 +50,7 @@ def main(argv=None) -> int:
     end = start + timedelta(days=args.days - 1)
     print(f"seeded {truth.conversations:,} conversations ({truth.events:,} events, {truth.handoffs_submitted:,} hand-offs) "
           f"from {start} to {end} in {elapsed:.1f} s into {db.safe_url(args.db_url)}")
-    print(f"  report: python scripts/report.py --db-url '{args.db_url}' --from {start} --to {end}")
+    print(f"  report: python scripts/report.py --db-url <the same URL> --from {start} --to {end}")
     if args.truth:
         args.truth.write_text(json.dumps(truth.as_dict(), indent=2) + "\n")
     return 0
