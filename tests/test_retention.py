@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 import os
 import subprocess
 import sys
@@ -97,7 +98,9 @@ def test_rasa_still_loads_the_returning_users_current_session(engine, tmp_path):
 
     prune(engine, days=30, now=NOW)
     store = SQLTrackerStore(domain=Domain.empty(), dialect="sqlite", db=str(tmp_path / "tracker.db"))
-    tracker = asyncio.run(store.retrieve("back"))
+    # In a thread of its own: Playwright (browser tests) may keep an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        tracker = pool.submit(asyncio.run, store.retrieve("back")).result()
     assert tracker is not None
     assert [e.timestamp for e in tracker.events][0] == RECENT + 1  # Rasa starts at the session_started event
     assert sum(1 for e in tracker.events if e.type_name == "user") == 2

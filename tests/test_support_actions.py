@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -27,11 +28,18 @@ from painfaq.content import load_content
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 
 
+def run_coroutine(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop running in
+    the main thread for the whole session, and asyncio.run refuses to start inside a running loop."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def run(action, tracker):
     dispatcher = CollectingDispatcher()
     result = action.run(dispatcher, tracker, DOMAIN)
     if asyncio.iscoroutine(result):
-        result = asyncio.run(result)
+        result = run_coroutine(result)
     return dispatcher.messages, result
 
 
