@@ -6,6 +6,7 @@ what `make run` starts.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -20,6 +21,7 @@ import requests
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+SESSION_ACTION_TOKEN = secrets.token_urlsafe(24)
 
 
 def free_port() -> int:
@@ -34,6 +36,8 @@ def child_env() -> dict:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # Shared secret between Rasa and the action server (painfaq.action_server), one per test session.
+    env.setdefault("ACTION_SERVER_TOKEN", SESSION_ACTION_TOKEN)
     return env
 
 
@@ -116,7 +120,7 @@ def start_stack(
     rasa_log = open(workdir / "rasa.log", "wb")
     stack.logs += [action_log, rasa_log]
     stack.processes.append(subprocess.Popen(
-        [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(action_port)],
+        [sys.executable, "-m", "painfaq.action_server", "--actions", "actions", "--port", str(action_port)],
         cwd=REPO_ROOT, env=env, stdout=action_log, stderr=subprocess.STDOUT,
     ))
     stack.processes.append(subprocess.Popen(

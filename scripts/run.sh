@@ -11,6 +11,9 @@ WEB_PORT=${WEB_PORT:-8080}
 # Browsers may call the REST channel only from these origins (the demo page by default).
 CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}
 
+# An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
+"$PY" -m painfaq.preflight --endpoints endpoints.yml
+
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -21,7 +24,10 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-"$PY" -m rasa_sdk --actions actions --port "$ACTION_PORT" &
+# The action server (painfaq.action_server) listens on loopback only and answers only requests that carry
+# this shared secret; the Rasa server (painfaq.channel) sends it. A fresh one per run unless set.
+export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')}
+SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} "$PY" -m painfaq.action_server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
 "$PY" -m rasa run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \

@@ -1,0 +1,86 @@
+"""`python -m painfaq.action_server --actions actions --port 5055`: the rasa_sdk action server, locked down.
+
+Same command line and behaviour as `python -m rasa_sdk`, plus:
+
+* **Loopback by default**: it listens on 127.0.0.1 unless `SANIC_HOST` (rasa_sdk's own variable) says
+  otherwise; only the Rasa server needs to reach it.
+* **Shared secret**: when `ACTION_SERVER_TOKEN` is set, `/webhook` and `/actions` answer 401 unless the
+  request carries `Authorization: Bearer <token>`. The Rasa server sends that header when it runs with the
+  project's channel (painfaq.channel) and the same variable. `/health` stays open (it reveals nothing).
+  scripts/run.sh generates a random token per run when none is set.
+* **No echo**: rasa_sdk answers an exception with `{"error": ..., "request_body": <the whole tracker>}`,
+  i.e. the user's messages; here the answer is `{"error": "internal error"}` and the log has the type.
+* Identifiers masked in log records (painfaq.privacy); request bodies capped at 10 MB.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+import sys
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+ENV_TOKEN = "ACTION_SERVER_TOKEN"
+OPEN_PATHS = frozenset({"/health"})
+
+
+def token_ok(header: str, token: str) -> bool:
+    scheme, _, value = (header or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(value.strip().encode(), token.encode())
+
+
+def harden(app: Any) -> Any:
+    """Add the token check and the non-echoing error handler to a rasa_sdk Sanic app."""
+    from sanic import response
+
+    token = os.environ.get(ENV_TOKEN, "")
+
+    @app.middleware("request")
+    async def require_token(request: Any) -> Any:
+        if token and request.path not in OPEN_PATHS and not token_ok(request.headers.get("authorization", ""), token):
+            return response.json(
+                {"error": "unauthorized", "message": "This action server only answers the Rasa server."}, status=401
+            )
+        return None
+
+    async def on_error(request: Any, exception: Exception) -> Any:
+        status = getattr(exception, "status_code", 500) or 500
+        if status >= 500:
+            logger.error("action server error on %s %s: %s", request.method, request.path, type(exception).__name__)
+        return response.json({"error": "internal error" if status >= 500 else type(exception).__name__}, status=status)
+
+    app.error_handler.add(Exception, on_error)
+    return app
+
+
+def install() -> None:
+    """Patch rasa_sdk so the app it creates is hardened; set the loopback default (idempotent)."""
+    import rasa_sdk.endpoint as endpoint
+
+    from painfaq.privacy import install_log_masking
+
+    install_log_masking()
+    os.environ.setdefault("SANIC_HOST", "127.0.0.1")
+    os.environ.setdefault("SANIC_REQUEST_MAX_SIZE", str(10 * 1024 * 1024))
+    if getattr(endpoint.create_app, "_painfaq_hardened", False):
+        return
+    original = endpoint.create_app
+
+    def create_app(*args: Any, **kwargs: Any) -> Any:
+        return harden(original(*args, **kwargs))
+
+    create_app._painfaq_hardened = True  # type: ignore[attr-defined]
+    endpoint.create_app = create_app  # type: ignore[assignment]
+
+
+def main() -> None:
+    install()
+    from rasa_sdk.__main__ import main as sdk_main
+
+    sdk_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,187 @@
+"""Rasa's SQL tracker store, hardened: identifiers masked before storing, a bounded start, no silent loss.
+
+`MaskingSQLTrackerStore` is Rasa's `SQLTrackerStore` (same table, same queries, SQLite or PostgreSQL) with
+three changes:
+
+* **Masking**: before an event is written, e-mail addresses, phone numbers and similar identifiers in what
+  the user typed are masked (painfaq.privacy.mask_event). The running conversation is not changed (the
+  current turn still sees the real text, so the hand-off form gets the e-mail address it asks for and
+  stores it in its own table); what is stored is masked. Setting: `mask` (endpoints file) or
+  `PAINFAQ_MASK` (`all` by default, `none`, or a comma-separated list of kinds).
+* **Bounded start**: Rasa retries an unreachable database every 5 s forever, printing a warning each
+  time. This store tries `connect_attempts` times (`PAINFAQ_DB_CONNECT_ATTEMPTS`, default 6) every
+  `connect_retry_seconds` (`PAINFAQ_DB_CONNECT_RETRY_SECONDS`, default 5), then raises
+  `TrackerStoreUnavailable` with a clear message, and Rasa exits.
+* **Engine**: `pool_pre_ping` (a PostgreSQL restart costs no failed turn), `hide_parameters` (an SQL
+  error in a log never carries a user's message), a 5 s connect timeout for PostgreSQL.
+
+It is used for every `tracker_store: type: SQL` when Rasa runs with the project's REST channel
+(painfaq.channel registers `create_tracker_store` below with Rasa's plugin manager), or explicitly with
+`type: painfaq.tracker_store.MaskingSQLTrackerStore`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from typing import Any, Dict, Optional, Text
+
+import pluggy
+import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SQLTrackerStore, TrackerStore, create_engine_kwargs, is_postgresql_url, validate_port
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import ConnectionException
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from rasa.utils.endpoints import EndpointConfig
+
+from painfaq.privacy import ENV_MASK, Masker, mask_event, parse_kinds
+
+logger = logging.getLogger(__name__)
+
+ENV_ATTEMPTS = "PAINFAQ_DB_CONNECT_ATTEMPTS"
+ENV_RETRY_SECONDS = "PAINFAQ_DB_CONNECT_RETRY_SECONDS"
+DEFAULT_ATTEMPTS = 6
+DEFAULT_RETRY_SECONDS = 5.0
+PG_CONNECT_TIMEOUT_SECONDS = 5
+
+
+class TrackerStoreUnavailable(ConnectionException):
+    """The tracker store's database cannot be reached (at start, or during a turn)."""
+
+
+def safe_url(url: Any) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - a log helper must not fail
+        return "<database>"
+
+
+def describe_error(error: BaseException) -> str:
+    """The error's first line, without SQL parameters (the engine hides them; this is belt and braces)."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip().splitlines()[0] if str(original).strip() else ""
+    return f"{type(original).__name__}: {text}"[:300]
+
+
+def engine_kwargs(url: Any) -> Dict[str, Any]:
+    kwargs: Dict[str, Any] = {**create_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}
+    if is_postgresql_url(url):
+        connect_args = dict(kwargs.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        kwargs["connect_args"] = connect_args
+    return kwargs
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    """See the module docstring."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        dialect: Text = "sqlite",
+        host: Optional[Text] = None,
+        port: Optional[int] = None,
+        db: Text = "rasa.db",
+        username: Text = None,
+        password: Text = None,
+        event_broker: Optional[EventBroker] = None,
+        login_db: Optional[Text] = None,
+        query: Optional[Dict] = None,
+        mask: Any = None,
+        connect_attempts: Optional[int] = None,
+        connect_retry_seconds: Optional[float] = None,
+        **kwargs: Dict[Text, Any],
+    ) -> None:
+        # Not SQLTrackerStore.__init__: it loops forever while the database is unreachable.
+        self.masker = Masker(parse_kinds(mask) if mask is not None else parse_kinds(os.environ.get(ENV_MASK, "all")))
+        attempts = int(connect_attempts or os.environ.get(ENV_ATTEMPTS) or DEFAULT_ATTEMPTS)
+        retry_seconds = float(
+            connect_retry_seconds if connect_retry_seconds is not None else os.environ.get(ENV_RETRY_SECONDS) or DEFAULT_RETRY_SECONDS
+        )
+        engine_url = self.get_db_url(dialect, host, validate_port(port), db, username, password, login_db, query)
+        self.engine = sa.create_engine(engine_url, **engine_kwargs(engine_url))
+        for attempt in range(1, max(1, attempts) + 1):
+            try:
+                if login_db:
+                    self._create_database_and_update_engine(db, engine_url)
+                    self.engine = sa.create_engine(self.engine.url, **engine_kwargs(self.engine.url))
+                with self.engine.connect():
+                    pass
+                try:
+                    self.Base.metadata.create_all(self.engine)
+                except (sa.exc.OperationalError, sa.exc.ProgrammingError) as error:
+                    # Several Rasa workers may create the table at once; one of them wins. If the table is
+                    # still missing, the first query fails and says so.
+                    logger.warning("tracker store: could not create tables (%s)", describe_error(error))
+                break
+            except (sa.exc.OperationalError, sa.exc.IntegrityError, sa.exc.InterfaceError) as error:
+                where = safe_url(self.engine.url)
+                if attempt >= attempts:
+                    message = (
+                        f"cannot reach the tracker store database {where} after {attempts} attempt(s): "
+                        f"{describe_error(error)}. Check the tracker_store section of the endpoints file and that "
+                        f"the database is running (attempts: {ENV_ATTEMPTS}, {ENV_RETRY_SECONDS})."
+                    )
+                    logger.critical(message)
+                    self.engine.dispose()
+                    raise TrackerStoreUnavailable(message) from None
+                logger.warning(
+                    "tracker store: database %s unreachable (attempt %d of %d): %s; retrying in %.0f s",
+                    where, attempt, attempts, describe_error(error), retry_seconds,
+                )
+                time.sleep(retry_seconds)
+        self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    def serialise_event(self, data: Dict[str, Any]) -> str:
+        return json.dumps(mask_event(data, self.masker))
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """SQLTrackerStore.save, with the stored JSON masked."""
+        await self.stream_events(tracker)
+        with self.session_scope() as session:
+            for event in self._additional_events(session, tracker):
+                data = event.as_dict()
+                session.add(
+                    self.SQLEvent(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                        action_name=data.get("name"),
+                        data=self.serialise_event(data),
+                    )
+                )
+            session.commit()
+
+
+# ---------------------------------------------------------------- Rasa plugin: use it for `type: SQL`
+
+hookimpl = pluggy.HookimplMarker("rasa")
+
+
+class _Plugin:
+    @hookimpl  # type: ignore[misc]
+    def create_tracker_store(
+        self, endpoint_config: Any, domain: Optional[Domain], event_broker: Optional[EventBroker]
+    ) -> Optional[TrackerStore]:
+        if isinstance(endpoint_config, EndpointConfig) and str(endpoint_config.type or "").lower() == "sql":
+            return MaskingSQLTrackerStore(
+                domain=domain, host=endpoint_config.url, event_broker=event_broker, **endpoint_config.kwargs
+            )
+        return None
+
+
+_PLUGIN = _Plugin()
+
+
+def register_plugin() -> None:
+    """Make Rasa create a MaskingSQLTrackerStore for `type: SQL` (idempotent)."""
+    from rasa.plugin import plugin_manager
+
+    manager = plugin_manager()
+    if not manager.is_registered(_PLUGIN):
+        manager.register(_PLUGIN, name="painfaq.tracker_store")
