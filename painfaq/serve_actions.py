@@ -14,6 +14,7 @@ from painfaq import speedups
 
 def main() -> None:
     speedups.block_unused_imports(speedups.ACTION_SERVER_UNUSED_MODULES)
+    speedups.preload_action_data()
     # The hardened server (loopback default, shared secret, no echo of trackers) if this checkout has it.
     module = "painfaq.action_server" if importlib.util.find_spec("painfaq.action_server") else "rasa_sdk.__main__"
     importlib.import_module(module).main()

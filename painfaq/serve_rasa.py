@@ -13,6 +13,7 @@ from painfaq import speedups
 
 def _install() -> None:
     speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
+    speedups.load_diet_without_training_step()
 
     import rasa.core.run
 
@@ -22,6 +23,7 @@ def _install() -> None:
 
     async def load_agent_on_start(*args: Any, **kwargs: Any) -> Any:
         agent = await original_load(*args, **kwargs)
+        await speedups.warm_up_agent(agent)
         speedups.release_freed_memory()
         return agent
 

@@ -323,8 +323,12 @@ def main() -> None:
     """`python -m painfaq.services`: start throwaway PostgreSQL + Redis, print their variables, wait for Ctrl-C."""
     import sys
 
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     services = start_services()
+    # Wait for Ctrl-C / SIGTERM. The servers are started first: they would inherit the blocked mask.
+    # A background job (`... &`) starts with SIGINT ignored, and an ignored signal never reaches sigwait.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     print("# throwaway PostgreSQL and Redis are up; in another shell:", flush=True)
     for name, value in services.env().items():
         print(f"export {name}={value}", flush=True)
