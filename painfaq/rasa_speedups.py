@@ -39,3 +39,8 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 def apply() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[assignment]
+    # Load DIET without Rasa's one-step training: same weights and predictions, faster start, less memory
+    # (painfaq/speedups.py; tests/production/test_speedups.py compares the predictions).
+    from painfaq import speedups
+
+    speedups.load_diet_without_training_step()

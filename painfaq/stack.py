@@ -242,7 +242,7 @@ def start_action_server(
     env = dict(env if env is not None else child_env())
     env["ACTION_SERVER_SANIC_WORKERS"] = str(workers)
     env["SANIC_HOST"] = "127.0.0.1"
-    module = "painfaq.serve_actions" if lean else "rasa_sdk"
+    module = "painfaq.serve_actions" if lean else "painfaq.action_server"
     command = [sys.executable, "-m", module, "--actions", "actions", "--port", str(port)]
     log_path = workdir / f"{name}.log"
     with open(log_path, "ab") as log:
