@@ -108,6 +108,8 @@ def start_stack(
         endpoints_file = workdir / "endpoints.yml"
         endpoints_file.write_text(yaml.safe_dump(endpoints))
     env = child_env()
+    # The action server stores hand-offs and feedback in the tracker store's database: the test one.
+    env["PAINFAQ_ENDPOINTS"] = str(endpoints_file)
     started_at = time.monotonic()
     stack = Stack(
         rasa_url=f"http://localhost:{rasa_port}",
