@@ -13,7 +13,7 @@ from painfaq import speedups
 
 def _install() -> None:
     speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
-    speedups.load_diet_without_training_step()
+    speedups.apply_to_rasa()
 
     import rasa.core.run
 

@@ -97,3 +97,116 @@ def test_launchers_keep_unused_libraries_out(module, absent):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def _store_with_conversations(store):
+    """Three senders; one with two sessions; events of several kinds."""
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    async def fill():
+        for sender, sessions in (("a", 1), ("b", 2), ("c", 1)):
+            tracker = DialogueStateTracker(sender, store.domain.slots)
+            for session in range(sessions):
+                tracker.update(ActionExecuted("action_session_start"))
+                tracker.update(SessionStarted())
+                tracker.update(ActionExecuted("action_listen"))
+                for turn in range(3):
+                    tracker.update(UserUttered(f"{sender} {session} {turn}", {"name": "faq_yoga", "confidence": 0.9}))
+                    tracker.update(ActionExecuted("action_answer_faq"))
+                    tracker.update(BotUttered(f"reply {turn}"))
+                    tracker.update(SlotSet("last_topic", "yoga"))
+                    tracker.update(ActionExecuted("action_listen"))
+                    await store.save(tracker)
+
+    asyncio.run(fill())
+
+
+def _compare_lean_queries(store):
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    original = {name: SQLTrackerStore.__dict__[name] for name in ("_retrieve", "_additional_events")}
+    flag = SQLTrackerStore.__dict__.get("_painfaq_lean_queries", False)
+    try:
+        for name, function in original.items():  # Rasa's own methods, if the speed-up is already on
+            setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, f"_painfaq_original{name}", function))
+        SQLTrackerStore._painfaq_lean_queries = False
+        _store_with_conversations(store)
+
+        def snapshot():
+            out = {}
+            for sender in ("a", "b", "c", "nobody"):
+                for everything in (False, True):
+                    tracker = asyncio.run(store._retrieve(sender, everything))
+                    out[(sender, everything)] = None if tracker is None else [e.as_dict() for e in tracker.events]
+                if out[(sender, False)]:
+                    tracker = asyncio.run(store._retrieve(sender, False))
+                    with store.session_scope() as session:
+                        out[(sender, "new")] = len(list(store._additional_events(session, tracker)))
+            return out
+
+        theirs = snapshot()
+        speedups.lean_sql_tracker_queries()
+        ours = snapshot()
+    finally:
+        for name, function in original.items():
+            setattr(SQLTrackerStore, name, function)
+        SQLTrackerStore._painfaq_lean_queries = flag
+    assert ours == theirs
+    assert len(theirs[("b", False)]) < len(theirs[("b", True)]), "the latest session only, by default"
+    assert theirs[("nobody", False)] is None
+
+
+def test_lean_tracker_queries_match_rasa_on_sqlite(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    store = SQLTrackerStore(Domain.load(str(REPO_ROOT / "domain.yml")), dialect="sqlite", db=str(tmp_path / "t.db"))
+    _compare_lean_queries(store)
+
+
+def test_lean_tracker_queries_match_rasa_on_postgresql(services):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    env = services.postgres.env()
+    store = SQLTrackerStore(
+        Domain.load(str(REPO_ROOT / "domain.yml")), dialect="postgresql", host=env["DB_HOST"], port=env["DB_PORT"],
+        db=env["DB_NAME"], username=env["DB_USER"], password=env["DB_PASSWORD"],
+    )
+    with services.postgres.connect() as conn, conn.cursor() as cursor:
+        cursor.execute("DELETE FROM events WHERE sender_id IN ('a', 'b', 'c')")
+    _compare_lean_queries(store)
+
+
+def test_cached_event_type_lookup_answers_like_rasa():
+    from rasa.shared.core.events import Event, SlotSet
+    from rasa.shared.utils.common import all_subclasses
+
+    speedups.cache_event_type_lookup()
+    original = Event._painfaq_original_resolve_by_type
+    names = {cls.type_name for cls in all_subclasses(Event)}
+    assert len(names) > 20
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is original(name)
+        assert Event.resolve_by_type(name) is original(name)  # from the cache now
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", SlotSet) is SlotSet
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+    class LateEvent(Event):  # defined after the cache is warm: it must be found
+        type_name = "painfaq_test_late_event"
+
+        def __eq__(self, other):
+            return isinstance(other, LateEvent)
+
+        def __hash__(self):
+            return 1
+
+        def as_story_string(self):
+            return None
+
+    assert Event.resolve_by_type("painfaq_test_late_event") is original("painfaq_test_late_event") is LateEvent
+    for name in sorted(names):
+        assert Event.resolve_by_type(name) is original(name)
