@@ -53,3 +53,11 @@ def support_db(tmp_path, monkeypatch):
     yield engine
     db.dispose_engines()
 
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser tests last: Playwright's sync API keeps an event loop running in the main thread
+    until the session ends, and tests that call asyncio.run() after it would fail."""
+    browser = [item for item in items if "tests/browser/" in str(item.fspath).replace("\\", "/")]
+    others = [item for item in items if item not in browser]
+    items[:] = others + browser
