@@ -13,7 +13,8 @@ three changes:
   `connect_retry_seconds` (`PAINFAQ_DB_CONNECT_RETRY_SECONDS`, default 5), then raises
   `TrackerStoreUnavailable` with a clear message, and Rasa exits.
 * **Engine**: `pool_pre_ping` (a PostgreSQL restart costs no failed turn), `hide_parameters` (an SQL
-  error in a log never carries a user's message), a 5 s connect timeout for PostgreSQL.
+  error in a log never carries a user's message), for PostgreSQL a 5 s connect timeout and a 10 s
+  statement timeout.
 
 It is used for every `tracker_store: type: SQL` when Rasa runs with the project's REST channel
 (painfaq.channel registers `create_tracker_store` below with Rasa's plugin manager), or explicitly with
@@ -46,6 +47,7 @@ ENV_RETRY_SECONDS = "PAINFAQ_DB_CONNECT_RETRY_SECONDS"
 DEFAULT_ATTEMPTS = 6
 DEFAULT_RETRY_SECONDS = 5.0
 PG_CONNECT_TIMEOUT_SECONDS = 5
+PG_STATEMENT_TIMEOUT_MS = 10_000
 
 
 class TrackerStoreUnavailable(ConnectionException):
@@ -71,6 +73,9 @@ def engine_kwargs(url: Any) -> Dict[str, Any]:
     if is_postgresql_url(url):
         connect_args = dict(kwargs.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
+        # A query stuck behind a lock fails after this long instead of holding Rasa's event loop.
+        options = f"{connect_args.get('options', '')} -c statement_timeout={PG_STATEMENT_TIMEOUT_MS}"
+        connect_args["options"] = options.strip()
         kwargs["connect_args"] = connect_args
     return kwargs
 

@@ -103,10 +103,13 @@ class Servers:
         return "\n".join(p.read_text(errors="replace") for p in (self.actions.log_path, self.rasa.log_path))
 
 
-def write_endpoints(workdir: Path, action_port: int, db_path: Path) -> Path:
+def write_endpoints(workdir: Path, action_port: int, db_path: Path, tracker_store: Optional[Dict[str, Any]] = None) -> Path:
+    """endpoints.yml with the action server's port and a throwaway SQLite file (or `tracker_store`)."""
     endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
     endpoints["tracker_store"]["db"] = str(db_path)
+    if tracker_store is not None:
+        endpoints["tracker_store"] = tracker_store
     path = workdir / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints))
     return path
@@ -120,18 +123,19 @@ def rasa_command(model: str, port: int, endpoints_file: Path, cors: str, extra: 
 def start_servers(
     env_overrides: Optional[Dict[str, str]] = None, extra_rasa_args: Optional[List[str]] = None,
     cors: str = "http://localhost:18080", ready_timeout: float = 240,
+    tracker_store: Optional[Dict[str, Any]] = None, db_url: Optional[str] = None,
 ) -> Servers:
-    """Start both servers as scripts/run.sh does, on free ports, with a throwaway SQLite tracker store.
-
-    The actions' own tables (hand-off requests, feedback) go to the same database file (PAINFAQ_DB_URL).
+    """Start both servers as scripts/run.sh does, on free ports, with a throwaway SQLite tracker store
+    (or the given `tracker_store` section). The actions' own tables (hand-off requests, feedback) go to
+    the same database (PAINFAQ_DB_URL, or `db_url`).
     """
     model = current_model()
     workdir = Path(tempfile.mkdtemp(prefix="painfaq-rel-"))
     db_path = workdir / "tracker.db"
     action_port, rasa_port = free_port(), free_port()
-    endpoints_file = write_endpoints(workdir, action_port, db_path)
+    endpoints_file = write_endpoints(workdir, action_port, db_path, tracker_store)
     env = child_env()
-    env["PAINFAQ_DB_URL"] = f"sqlite:///{db_path}"
+    env["PAINFAQ_DB_URL"] = db_url or f"sqlite:///{db_path}"
     env.update(env_overrides or {})
     action_cmd = [sys.executable, "-m", "painfaq.action_server", "--actions", "actions", "--port", str(action_port)]
     actions = Server("actions", f"http://127.0.0.1:{action_port}", _spawn(action_cmd, env, workdir / "actions.log"),

@@ -234,3 +234,14 @@ def test_tracker_store_plugin_replaces_the_sql_type(tmp_path):
         assert isinstance(store, MaskingSQLTrackerStore)
     finally:
         plugin_manager().unregister(name="painfaq.tracker_store")
+
+
+def test_tracker_store_gives_up_on_an_unreachable_postgres_without_showing_the_password():
+    from painfaq.stack import free_port
+    from painfaq.tracker_store import MaskingSQLTrackerStore, TrackerStoreUnavailable
+
+    with pytest.raises(TrackerStoreUnavailable) as info:
+        MaskingSQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=free_port(), username="rasa",
+                               password="hunter2-secret", db="rasa", connect_attempts=1)
+    assert "cannot reach the tracker store database postgresql://rasa:***@127.0.0.1" in str(info.value)
+    assert "hunter2" not in str(info.value)
