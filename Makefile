@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench run-production loadtest report prune handoff-redeliver clean
+.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ run-production: model  ## Production profile: PostgreSQL tracker store, Redis lo
 loadtest: setup  ## Load test a running deployment: URL=... C=10 DURATION=60 REQUESTS=2000 (loopback only unless ALLOW_REMOTE=1)
 	@source scripts/env.sh && $(PY) scripts/loadtest.py --url '$(or $(URL),http://127.0.0.1:5005/webhooks/rest/webhook)' \
 	  -c $(or $(C),10) -d $(or $(DURATION),60) -n $(or $(REQUESTS),2000) $(if $(ALLOW_REMOTE),--allow-remote) $(if $(JSON),--json '$(JSON)')
+
+soak: model  ## Soak test on loopback: USERS=20 conversations for MINUTES=30 -> results/soak.json (errors, latency drift, memory)
+	@source scripts/env.sh && $(PY) scripts/soak.py --minutes $(or $(MINUTES),30) --users $(or $(USERS),20)
 
 bench: model  ## Latency, throughput, cold start, training time and memory -> results/bench.json
 	@source scripts/env.sh && $(PY) scripts/bench.py --model "$$(bash scripts/model.sh)"
