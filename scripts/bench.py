@@ -31,7 +31,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import requests
 
@@ -308,37 +308,115 @@ class System:
         return [pid for main_pid in self.roles(self.handle).values() for pid in process_tree(main_pid)]
 
 
-def measure_all(systems: List[System], turns: int, turns_per_user: int) -> Dict[str, Dict[str, object]]:
+class ForeignLoad:
+    """CPU time used by processes outside this benchmark (other jobs on a shared machine), in cores.
+
+    Busy time of the whole machine (/proc/stat) minus the CPU time of this process and all its
+    descendants (the systems under test, PostgreSQL, Redis), counting the time of exited descendants
+    (their parents' cutime/cstime) so that starting and stopping servers does not look like other jobs."""
+
+    def __init__(self) -> None:
+        self.ticks = os.sysconf("SC_CLK_TCK")
+
+    def own_seconds(self) -> float:
+        total = 0
+        for pid in process_tree(os.getpid()):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+            except (FileNotFoundError, IndexError, ValueError):
+                continue
+        return total / self.ticks
+
+    def snapshot(self) -> Tuple[float, float, float]:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        busy = sum(values[:8]) - values[3] - values[4]  # user..steal, minus idle and iowait
+        return time.monotonic(), busy / self.ticks, self.own_seconds()
+
+    @staticmethod
+    def cores(before: Tuple[float, float, float], after: Tuple[float, float, float]) -> float:
+        elapsed = after[0] - before[0]
+        if elapsed <= 0:
+            return 0.0
+        return max(0.0, ((after[1] - before[1]) - (after[2] - before[2])) / elapsed)
+
+    def wait_until_quiet(self, max_cores: float, timeout: float) -> float:
+        """Wait (up to `timeout` s) until other jobs use at most `max_cores`; return what they used."""
+        deadline = time.monotonic() + timeout
+        announced = False
+        while True:
+            before = self.snapshot()
+            time.sleep(1.0)
+            used = self.cores(before, self.snapshot())
+            if used <= max_cores or time.monotonic() >= deadline:
+                return used
+            if not announced:
+                print(f"    waiting: other jobs use {used:.2f} cores (max {max_cores})", flush=True)
+                announced = True
+
+
+def measure_all(
+    systems: List[System], turns: int, turns_per_user: int, rounds: int = 4, max_foreign_cores: float = 0.3,
+    quiet_timeout: float = 300, attempts: int = 3,
+) -> Dict[str, Dict[str, object]]:
     """Cold start of each system in turn (the others idle), then every load level interleaved: each
-    system runs half of a level's turns in the order A B C, then the other half in the order C B A, so a
-    change in the machine's background load (other jobs on these shared machines) falls on all alike."""
+    system runs 1/`rounds` of a level's turns in the order A B C, the next part in the order C B A, and so
+    on, so a change in the machine's background load falls on all alike. Before each part the benchmark
+    waits until other jobs use at most `max_foreign_cores`; a part (or cold start) during which they used
+    more is measured again (up to `attempts` times; the CPU other jobs used is recorded either way)."""
+    monitor = ForeignLoad()
     results: Dict[str, Dict[str, object]] = {}
+
+    def guarded(what: str, run: Callable[[], object], undo: Callable[[], None] = lambda: None):
+        for attempt in range(1, attempts + 1):
+            monitor.wait_until_quiet(max_foreign_cores, quiet_timeout)
+            before = monitor.snapshot()
+            outcome = run()
+            foreign = monitor.cores(before, monitor.snapshot())
+            if foreign <= max_foreign_cores or attempt == attempts:
+                return outcome, foreign
+            print(f"    {what}: other jobs used {foreign:.2f} cores meanwhile; measuring again", flush=True)
+            undo()
+
     try:
         for system in systems:
-            load_average = round(os.getloadavg()[0], 2)
-            print(f"--- {system.label}: starting (load average {load_average})", flush=True)
-            t0 = time.monotonic()
-            system.handle = system.start()
-            one_turn(system.webhook(system.handle), f"bench-cold-{uuid.uuid4().hex[:6]}", system.messages[0],
-                     system.require_reply)
-            results[system.name] = {"label": system.label, "load_average_at_start": load_average,
-                                    "cold_start_s": round(time.monotonic() - t0, 1), "levels": []}
-            print(f"    cold start {results[system.name]['cold_start_s']} s", flush=True)
+            print(f"--- {system.label}: starting", flush=True)
+
+            def cold_start(system: System = system) -> float:
+                t0 = time.monotonic()
+                system.handle = system.start()
+                one_turn(system.webhook(system.handle), f"bench-cold-{uuid.uuid4().hex[:6]}", system.messages[0],
+                         system.require_reply)
+                return round(time.monotonic() - t0, 1)
+
+            def stop(system: System = system) -> None:
+                system.stop(system.handle)
+                system.handle = None
+
+            seconds, foreign = guarded("cold start", cold_start, stop)
+            results[system.name] = {"label": system.label, "cold_start_s": seconds,
+                                    "cold_start_foreign_cores": round(foreign, 2), "levels": []}
+            print(f"    cold start {seconds} s (other jobs: {foreign:.2f} cores)", flush=True)
         for concurrency in CONCURRENCY_LEVELS:
             level_turns = max(turns, turns_per_user * concurrency)
-            half = max(concurrency, level_turns // 2)
+            part_turns = max(concurrency, level_turns // rounds)
             parts: Dict[str, List[Dict[str, object]]] = {system.name: [] for system in systems}
-            for system in systems + systems[::-1]:
-                parts[system.name].append(run_level(
-                    system.webhook(system.handle), concurrency, half, system.messages, system.require_reply,
-                    pids=system.pids(),
-                ))
+            foreign_by_system: Dict[str, List[float]] = {system.name: [] for system in systems}
+            for round_number in range(rounds):
+                for system in (systems if round_number % 2 == 0 else systems[::-1]):
+                    part, foreign = guarded(f"{system.name} c={concurrency}", lambda system=system: run_level(
+                        system.webhook(system.handle), concurrency, part_turns, system.messages,
+                        system.require_reply, pids=system.pids(),
+                    ))
+                    parts[system.name].append(part)
+                    foreign_by_system[system.name].append(foreign)
             for system in systems:
                 summary = summarise(concurrency, parts[system.name])
+                summary["foreign_cores"] = round(statistics.mean(foreign_by_system[system.name]), 2)
                 results[system.name]["levels"].append(summary)
                 print(f"    {system.name:>10} c={concurrency:>2}: p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, "
-                      f"{summary['messages_per_s']} msg/s, server CPU {summary['server_cpu_ms_per_turn']} ms/turn",
-                      flush=True)
+                      f"{summary['messages_per_s']} msg/s, server CPU {summary['server_cpu_ms_per_turn']} ms/turn "
+                      f"(other jobs: {summary['foreign_cores']} cores)", flush=True)
         for system in systems:
             result = results[system.name]
             result["memory"] = memory_mb(system.pids())
@@ -400,6 +478,9 @@ def main() -> None:
     parser.add_argument("--skip-train", action="store_true", help="do not measure this project's training time")
     parser.add_argument("--skip-stock", action="store_true", help="do not measure the stock Rasa assistant")
     parser.add_argument("--skip-production", action="store_true", help="do not measure the production profile")
+    parser.add_argument("--rounds", type=int, default=4, help="parts each load level is split into, interleaved")
+    parser.add_argument("--max-foreign-cores", type=float, default=0.3,
+                        help="measure again a part during which other jobs used more CPU than this (cores)")
     parser.add_argument("--stock-dir", type=Path, help="reuse a folder where `rasa init` already trained a model")
     parser.add_argument("--out", default=str(REPO_ROOT / "results" / "bench.json"))
     args = parser.parse_args()
@@ -412,8 +493,9 @@ def main() -> None:
         "machine": {"cores": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2)},
         "method": "REST channel; each simulated user sends its conversation one message at a time, then a new "
                   "user starts; cold start = processes started -> first answer (one system at a time); each load "
-                  "level runs half its turns per system in the order stock, project, production, then the other "
-                  "half in reverse order; memory (RSS, PSS) after the load, summed over every server process "
+                  "level is split into --rounds parts run per system in the order stock, project, production, then "
+                  "reversed, and so on; a part (or cold start) during which other jobs on the machine used more than "
+                  "--max-foreign-cores is measured again (foreign_cores records what they used); memory (RSS, PSS) after the load, summed over every server process "
                   "(PostgreSQL/Redis not counted; PSS shares the venv's libraries between systems running together)",
     }
     if not args.skip_train:
@@ -462,7 +544,8 @@ def main() -> None:
                 lambda s: s.webhook, stack_roles, lambda s: s.stop(), QUESTIONS,
             ))
     try:
-        systems = measure_all(to_measure, args.turns, args.turns_per_user)
+        systems = measure_all(to_measure, args.turns, args.turns_per_user, rounds=args.rounds,
+                              max_foreign_cores=args.max_foreign_cores)
     finally:
         if services is not None:
             services.stop()
