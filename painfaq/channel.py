@@ -15,10 +15,11 @@ In front of Rasa it adds, in this order:
    lone surrogates and bidirectional overrides are removed from the message. A message longer than
    `max_message_chars` is not processed: the reply (HTTP 200) asks for a shorter one. Other fields
    (`metadata`, `input_channel`) are ignored, so clients cannot store data of their own in the tracker.
-4. **Never silence**: if the turn fails (action server down or slow, tracker store or lock store down) or
-   produces no message, the user gets a short apology with the support e-mail address instead of an
-   empty list or a 500. The turn is never cut short: after `turn_timeout` the user gets the apology but
-   the turn still completes (and is stored) in the background.
+4. **Never silence**: if the turn fails (action server down or slow, tracker store or lock store down), the
+   user gets a short apology with the support e-mail address instead of an empty list or a 500; a turn
+   that succeeds without a message (e.g. "/restart") gets a neutral "ask me a question". The turn is never
+   cut short: after `turn_timeout` the user gets the apology but the turn still completes (and is stored)
+   in the background.
 
 It also, once per process: masks identifiers in log records (painfaq.privacy), makes Rasa use
 painfaq.tracker_store.MaskingSQLTrackerStore for `type: SQL` tracker stores, caps the time Rasa waits for
@@ -329,6 +330,13 @@ class GuardedRestInput(InputChannel):
             {"recipient_id": sender, "custom": {"type": "error", "reason": reason, "support_email": support}},
         ]
 
+    def nothing_to_say(self, sender: str) -> List[Dict[str, Any]]:
+        try:
+            text = self._content().messages["cancel_nothing"]
+        except Exception:  # noqa: BLE001 - as for the apology
+            text = "Okay. If you have a question about anxiety and back pain, just ask."
+        return [{"recipient_id": sender, "text": text}, {"recipient_id": sender, "custom": {"type": "notice", "reason": "no_reply"}}]
+
     def too_long(self, sender: str, length: int) -> List[Dict[str, Any]]:
         limit = self.limits.max_message_chars
         return [
@@ -371,7 +379,8 @@ class GuardedRestInput(InputChannel):
         if report.action_failed:
             return messages + self.apology(sender, "action_failed"), "action_failed"
         if not messages:
-            return self.apology(sender, "no_reply"), "no_reply"
+            # Nothing failed and the bot had nothing to say (e.g. "/restart"): a neutral prompt, not silence.
+            return self.nothing_to_say(sender), None
         return messages, None
 
     async def receive(self, request: Request, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> HTTPResponse:

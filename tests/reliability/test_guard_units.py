@@ -245,3 +245,62 @@ def test_tracker_store_gives_up_on_an_unreachable_postgres_without_showing_the_p
                                password="hunter2-secret", db="rasa", connect_attempts=1)
     assert "cannot reach the tracker store database postgresql://rasa:***@127.0.0.1" in str(info.value)
     assert "hunter2" not in str(info.value)
+
+
+# ---------------------------------------------------------------- the turn: never silence
+
+
+@pytest.fixture
+def channel(monkeypatch):
+    import painfaq.channel as channel_module
+
+    monkeypatch.setattr(channel_module, "install_process_wide", lambda limits: None)  # no process-wide changes here
+    return channel_module.GuardedRestInput(Limits(turn_timeout=0.3))
+
+
+def test_turn_outcomes(channel):
+    from painfaq.content import load_content
+
+    content = load_content()
+    finished = []
+
+    async def answers(message):
+        await message.output_channel.send_text_message(message.sender_id, "an answer")
+
+    async def slow(message):
+        await asyncio.sleep(0.8)
+        await message.output_channel.send_text_message(message.sender_id, "late answer")
+        finished.append(message.text)
+
+    async def fails(message):
+        raise RuntimeError("lock store down")
+
+    async def action_fails(message):
+        await message.output_channel.send_text_message(message.sender_id, "partial")
+        logging.getLogger("rasa.core.processor").error("Encountered an exception while running action 'x'.")
+
+    async def silent(message):
+        return None
+
+    async def run_all():
+        import painfaq.channel as channel_module
+
+        logging.getLogger("rasa.core.processor").addFilter(channel_module._ActionFailureFilter())
+        outcomes = {}
+        for name, handler in [("answers", answers), ("slow", slow), ("fails", fails), ("action_fails", action_fails),
+                              ("silent", silent)]:
+            outcomes[name] = await channel.run_turn(handler, "s1", f"text for {name}")
+        await asyncio.sleep(1.0)  # the slow turn finishes in the background
+        return outcomes
+
+    outcomes = run_coroutine(run_all())
+    assert outcomes["answers"] == ([{"recipient_id": "s1", "text": "an answer"}], None)
+    for name, reason in (("slow", "timeout"), ("fails", "error")):
+        messages, degraded = outcomes[name]
+        assert degraded == reason and content.support_email in messages[0]["text"], name
+        assert messages[1]["custom"] == {"type": "error", "reason": reason, "support_email": content.support_email}
+    messages, degraded = outcomes["action_fails"]
+    assert degraded == "action_failed" and messages[0]["text"] == "partial" and content.support_email in messages[1]["text"]
+    messages, degraded = outcomes["silent"]
+    assert degraded is None and messages[0]["text"] == content.messages["cancel_nothing"]
+    assert finished == ["text for slow"], "a timed-out turn still completes"
