@@ -24,7 +24,9 @@ what each saves was measured with py-spy / /proc (see README, "Production profil
   since the latest session start) and, to save, counts the stored events of that session, both through
   ORM queries that build an SQLEvent object per row; SQLAlchemy's Python overhead was 22 % of a Rasa
   worker's CPU with PostgreSQL. The patched methods send the same SQL conditions as Core statements that
-  read only the `data` column / a `count(*)`: same rows, same order, same count.
+  read only the `data` column / a `count(*)`: same rows, same order, same count. The count is skipped when
+  the tracker being saved is the one read this turn (Rasa holds the conversation's lock from the read to
+  the save, so the database still holds exactly the events read, plus those saved since by this process).
 * ``cache_event_type_lookup``: turning a stored event back into an object, Rasa finds its class by
   walking every subclass of Event and checking each for abstract methods, per event: 7.7 % of a Rasa
   worker's CPU, and 90 % of rebuilding a 50-event tracker (2.2 ms -> 0.2 ms with the cache). The lookup is
@@ -168,14 +170,29 @@ def lean_sql_tracker_queries() -> None:
             ).scalars().all()
             events = [json.loads(data) for data in rows]
             if self.domain and len(events) > 0:
-                return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+                if not fetch_events_from_all_sessions:
+                    # What the count in _additional_events would return while nobody else writes this
+                    # conversation: Rasa holds the conversation's lock from this read to the save.
+                    tracker._painfaq_stored_count = (id(self), len(events))
+                return tracker
             return None
 
     def _additional_events(self, session, tracker):  # noqa: ANN001
-        stored = session.execute(
-            sa.select(sa.func.count()).select_from(table).where(conversation_filter(tracker.sender_id, False))
-        ).scalar_one()
-        return itertools.islice(tracker.events, stored, len(tracker.events))
+        known = getattr(tracker, "_painfaq_stored_count", None)
+        if known is not None and known[0] == id(self) and known[1] <= len(tracker.events):
+            stored = known[1]
+        else:
+            stored = session.execute(
+                sa.select(sa.func.count()).select_from(table).where(conversation_filter(tracker.sender_id, False))
+            ).scalar_one()
+        new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
+        if any(isinstance(event, SessionStarted) for event in new):
+            # After a new session is stored, the count covers only that session: ask the database next time.
+            tracker.__dict__.pop("_painfaq_stored_count", None)
+        else:
+            tracker._painfaq_stored_count = (id(self), len(tracker.events))
+        return iter(new)
 
     SQLTrackerStore._painfaq_original_retrieve = SQLTrackerStore._retrieve  # type: ignore[attr-defined]
     SQLTrackerStore._painfaq_original_additional_events = SQLTrackerStore._additional_events  # type: ignore[attr-defined]

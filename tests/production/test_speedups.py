@@ -210,3 +210,85 @@ def test_cached_event_type_lookup_answers_like_rasa():
     assert Event.resolve_by_type("painfaq_test_late_event") is original("painfaq_test_late_event") is LateEvent
     for name in sorted(names):
         assert Event.resolve_by_type(name) is original(name)
+
+
+def _turns_on(store, lean: bool) -> list:
+    """A fixed script of turns through retrieve -> update -> save, like Rasa's processor; the stored rows."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    clock = iter(range(1_000_000))
+
+    def stamp(event):
+        event.timestamp = float(next(clock))
+        return event
+
+    async def turn(sender, text, new_session=False, saves=1):
+        tracker = await store.retrieve(sender) or DialogueStateTracker(sender, store.domain.slots)
+        if not tracker.events or new_session:
+            for event in (ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")):
+                tracker.update(stamp(event))
+        tracker.update(stamp(UserUttered(text, {"name": "faq_yoga", "confidence": 0.9})))
+        for _ in range(saves - 1):
+            await store.save(tracker)
+        for event in (ActionExecuted("action_answer_faq"), BotUttered(f"re: {text}"), SlotSet("last_topic", "yoga"),
+                      ActionExecuted("action_listen")):
+            tracker.update(stamp(event))
+        await store.save(tracker)
+
+    async def script():
+        for sender in ("x", "y"):
+            await turn(sender, "one")
+            await turn(sender, "two", saves=2)
+            await turn(sender, "three", new_session=True)
+            await turn(sender, "four")
+            await turn(sender, "five", new_session=True, saves=3)
+            await turn(sender, "six")
+
+    original = {name: SQLTrackerStore.__dict__[name] for name in ("_retrieve", "_additional_events")}
+    flag = SQLTrackerStore.__dict__.get("_painfaq_lean_queries", False)
+    try:
+        for name, function in original.items():
+            setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, f"_painfaq_original{name}", function))
+        SQLTrackerStore._painfaq_lean_queries = False
+        if lean:
+            speedups.lean_sql_tracker_queries()
+        asyncio.run(script())
+    finally:
+        for name, function in original.items():
+            setattr(SQLTrackerStore, name, function)
+        SQLTrackerStore._painfaq_lean_queries = flag
+    with store.session_scope() as session:
+        table = SQLTrackerStore.SQLEvent.__table__
+        import sqlalchemy as sa
+
+        return [tuple(row) for row in session.execute(
+            sa.select(table.c.sender_id, table.c.type_name, table.c.data).order_by(table.c.id)
+        )]
+
+
+def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+
+    import sqlalchemy as sa
+
+    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    counts = {}
+
+    def store(name):
+        created = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / f"{name}.db"))
+        counts[name] = 0
+
+        def count_counts(conn, cursor, statement, *args):  # noqa: ANN001
+            counts[name] += "count(" in statement.lower()
+
+        sa.event.listen(created.engine, "before_cursor_execute", count_counts)
+        return created
+
+    theirs = _turns_on(store("rasa"), lean=False)
+    ours = _turns_on(store("lean"), lean=True)
+    assert len(theirs) > 50
+    assert ours == theirs
+    assert counts["lean"] < counts["rasa"] / 2, counts
