@@ -114,11 +114,18 @@ def send_safety_reply(dispatcher: CollectingDispatcher, finding: SafetyFinding) 
     dispatcher.utter_message(text=text, json_message=payload)
 
 
+def replied_with_safety(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """Safety first: if the user's text holds a red flag or crisis language, send only that reply."""
+    finding = safety_finding_for(tracker)
+    if finding is None:
+        return False
+    send_safety_reply(dispatcher, finding)
+    return True
+
+
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, content: Content, topic: Topic) -> List[EventType]:
     """The single entry to a health answer: safety first, then the composed passage."""
-    finding = safety_finding_for(tracker)
-    if finding is not None:
-        send_safety_reply(dispatcher, finding)
+    if replied_with_safety(dispatcher, tracker):
         return []
     send_answer(dispatcher, compose_answer(content, topic))
     return [SlotSet(LAST_TOPIC_SLOT, topic.id), SlotSet(MORE_SHOWN_SLOT, False)]
@@ -182,9 +189,7 @@ class ActionTellMore(ContentAction):
         if last_topic is None:
             dispatcher.utter_message(text=content.messages["no_previous_topic"], buttons=example_buttons(content))
             return []
-        finding = safety_finding_for(tracker)
-        if finding is not None:
-            send_safety_reply(dispatcher, finding)
+        if replied_with_safety(dispatcher, tracker):
             return []
         if last_topic.more and not tracker.get_slot(MORE_SHOWN_SLOT):
             send_answer(dispatcher, compose_answer(content, last_topic, sentences=last_topic.more))
@@ -212,9 +217,7 @@ class ActionOutOfScope(ContentAction):
         return "action_out_of_scope"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        finding = safety_finding_for(tracker)
-        if finding is not None:
-            send_safety_reply(dispatcher, finding)
+        if replied_with_safety(dispatcher, tracker):
             return []
         offer = should_offer_handoff(tracker)
         dispatcher.utter_message(
@@ -234,9 +237,7 @@ class ActionDidYouMean(ContentAction):
         return "action_did_you_mean"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        finding = safety_finding_for(tracker)
-        if finding is not None:
-            send_safety_reply(dispatcher, finding)
+        if replied_with_safety(dispatcher, tracker):
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates: List[Topic] = []
