@@ -292,3 +292,42 @@ def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
     assert len(theirs) > 50
     assert ours == theirs
     assert counts["lean"] < counts["rasa"] / 2, counts
+
+
+def test_direct_graph_runs_and_tf_calls_give_rasas_results():
+    """NLU and policy predictions through dask + tf.function dispatch (Rasa) and through the direct paths."""
+    from rasa.core.agent import Agent
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.utils.tensorflow.models import RasaModel
+
+    speedups.run_graphs_directly()
+    speedups.call_tf_predict_directly()
+    agent = Agent.load(current_model())
+    texts = holdout_texts(120) + ["tell me more", "what's the source for that?", "hi", "", "🙂"]
+
+    def outcomes():
+        async def run():
+            out = []
+            for text in texts:
+                parsed = await agent.parse_message(text)
+                tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")], agent.domain.slots)
+                tracker.update(UserUttered(text, parsed["intent"], parsed["entities"], parse_data=parsed))
+                prediction = agent.processor._predict_next_with_tracker(tracker)
+                out.append((parsed["intent"], parsed["intent_ranking"], parsed["entities"],
+                            prediction.max_confidence_index, prediction.policy_name, prediction.probabilities))
+            return out
+
+        return asyncio.run(run())
+
+    ours = outcomes()
+    patched = {"run": DaskGraphRunner.run, "predict": RasaModel._rasa_predict}
+    try:
+        DaskGraphRunner.run = DaskGraphRunner._painfaq_original_run
+        RasaModel._rasa_predict = RasaModel._painfaq_original_rasa_predict
+        theirs = outcomes()
+    finally:
+        DaskGraphRunner.run = patched["run"]
+        RasaModel._rasa_predict = patched["predict"]
+    assert ours == theirs
