@@ -69,3 +69,28 @@ def test_expired_tickets_are_dropped(services):
     lock = store.get_lock(conversation)
     assert [t.number for t in lock.tickets] == [fresh] and stale != fresh
     store.cleanup(conversation, fresh)
+
+
+def test_scripts_read_and_write_rasas_lock_format(services):
+    """Locks written by Rasa's TicketLock (Python) are read by the Lua scripts and vice versa."""
+    from rasa.core.lock import Ticket, TicketLock
+
+    store = make_store(services)
+    conversation = f'c-"quoted" ünïcode/{uuid.uuid4().hex[:6]}'
+    now = time.time()
+    python_lock = TicketLock(conversation)
+    python_lock.tickets.extend([Ticket(4, now - 5), Ticket(7, now + 60)])  # one expired, one live
+    store.save_lock(python_lock)
+    assert store.issue_ticket(conversation, 60) == 8
+    lock = store.get_lock(conversation)
+    assert lock.conversation_id == conversation
+    assert [t.number for t in lock.tickets] == [7, 8]
+    assert all(t.expires > now for t in lock.tickets)
+    assert lock.is_locked(8) and not lock.is_locked(7)
+    store.cleanup(conversation, 7)
+    lock = store.get_lock(conversation)
+    assert [t.number for t in lock.tickets] == [8] and not lock.is_locked(8)
+    store.cleanup(conversation, 8)
+    assert store.get_lock(conversation) is None
+    assert store.issue_ticket(conversation, 60) == 0  # numbering starts again, as in Rasa
+    store.cleanup(conversation, 0)
