@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -207,12 +208,15 @@ def train_time() -> float:
     # An empty training cache: otherwise Rasa reuses cached components and the number means nothing.
     env["RASA_CACHE_DIRECTORY"] = str(out / "cache")
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-         "--out", str(out), "--quiet"],
-        cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    return round(time.perf_counter() - start, 1)
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
+             "data", "--out", str(out), "--quiet"],
+            cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        return round(time.perf_counter() - start, 1)
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 # ------------------------------------------------------------------------------------------ stock Rasa
@@ -222,6 +226,7 @@ class StockRasa:
     """The `rasa init` assistant, created and trained in a temp folder, served by `rasa run`."""
 
     def __init__(self, existing: Optional[Path] = None) -> None:
+        self.owned = existing is None  # a temporary folder of ours: removed by cleanup()
         if existing is not None:
             self.dir = existing.resolve()
         else:
@@ -274,6 +279,10 @@ class StockRasa:
     @property
     def webhook(self) -> str:
         return f"{self.url}/webhooks/rest/webhook"
+
+    def cleanup(self) -> None:
+        if self.owned:
+            shutil.rmtree(self.dir.parent, ignore_errors=True)
 
     def pids(self) -> List[int]:
         return process_tree(self.process.pid) if self.process else []
@@ -509,6 +518,7 @@ def main() -> None:
 
     to_measure: List[System] = []
     stock_train_s: Optional[float] = None
+    stock: Optional[StockRasa] = None
     if not args.skip_stock:
         stock = StockRasa(args.stock_dir)
         if args.stock_dir is None:
@@ -549,6 +559,8 @@ def main() -> None:
     finally:
         if services is not None:
             services.stop()
+        if stock is not None:
+            stock.cleanup()
     if stock_train_s is not None:
         systems["stock"]["train_s"] = stock_train_s
 
