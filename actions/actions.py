@@ -44,6 +44,8 @@ EMAIL_DECLINED = "none"  # slot value for "the user chose not to give an email a
 # Bot reply kinds (the `type` of the custom payload) that mean "I could not answer that".
 FAILED_REPLY_TYPES = {"out_of_scope", "did_you_mean"}
 # "no", "skip", "I'd rather not", ...: the user declines to give an email address.
+# One "word" with address punctuation or digits: an attempt at an email address, not an answer.
+ADDRESS_ATTEMPT = re.compile(r"^(?=\S*[@._+\-\d])\S+$")
 DECLINE_EMAIL = re.compile(
     r"^(no|nope|nah|na|skip|pass|none|n/?a|no thanks?|no thank you|not now)\b"
     r"|rather not|prefer not|don'?t want|do not want|no e-?mail|without (an? )?e-?mail|not (giving|sharing|share|give)"
@@ -360,7 +362,11 @@ class ValidateHandoffForm(FormValidationAction):
         email = find_email(text)
         if email:
             return {EMAIL_SLOT: email}
-        if latest_intent(tracker) == "deny" or DECLINE_EMAIL.search(text.strip(" .!")):
+        if DECLINE_EMAIL.search(text.strip(" .!")):
+            return {EMAIL_SLOT: EMAIL_DECLINED}
+        # A mistyped address ("jane.doe(at)mail", "not-an-email") is asked again even if the classifier
+        # read a "no" into it; a sentence the classifier reads as "no" declines.
+        if latest_intent(tracker) == "deny" and not ADDRESS_ATTEMPT.match(text):
             return {EMAIL_SLOT: EMAIL_DECLINED}
         dispatcher.utter_message(
             text=content.messages["handoff_email_invalid"], buttons=form_buttons(content, skip=True)

@@ -6,12 +6,25 @@ listed (with what each saves) in painfaq/speedups.py.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, List
 
-from painfaq import speedups
+from painfaq import speedups, tensorflow_stub
 
 
-def _install() -> None:
+def _model_argument(argv: List[str]) -> str:
+    """The value of `--model`/`-m` as `rasa run` reads it (default: the models folder)."""
+    for index, arg in enumerate(argv):
+        if arg in ("-m", "--model") and index + 1 < len(argv):
+            return argv[index + 1]
+        if arg.startswith("--model="):
+            return arg.split("=", 1)[1]
+    return "models"
+
+
+def _install(argv: List[str]) -> None:
+    if speedups.enabled():
+        # Before Rasa is imported: a model without TensorFlow components is served without TensorFlow.
+        tensorflow_stub.install_if_model_allows(_model_argument(argv))
     speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
     speedups.apply_to_rasa()
 
@@ -32,7 +45,7 @@ def _install() -> None:
 
 
 def main() -> None:
-    _install()
+    _install(sys.argv[1:])
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

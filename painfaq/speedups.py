@@ -2,18 +2,12 @@
 painfaq/serve_actions.py before Rasa or the action server start. Each one keeps behaviour identical;
 what each saves was measured with py-spy / /proc (see README, "Production profile").
 
+* ``tensorflow_stub`` (painfaq/tensorflow_stub.py): a model with no TensorFlow component (this project's)
+  is served without importing TensorFlow: ~400 MB resident and ~2.5 s less per Rasa process.
 * ``block_unused_imports``: importing TensorFlow 2.12 also imports JAX (only for TFLite conversion of
   JAX models) when it is installed: +66 MB resident and ~0.7 s per process. In the action server,
   spaCy's thinc imports TensorFlow itself (only for its TensorFlow model shims, which spaCy pipelines
   without TensorFlow layers never use): ~350 MB and ~2.5 s per action-server worker.
-* ``load_diet_without_training_step``: to load a DIET model, Rasa 3.6 builds it by running one
-  *training* step (``model.fit`` on one example: traces the forward, backward and optimizer graphs and
-  creates the Adam slots), then loads the saved weights, then traces prediction. Here the saved weights
-  are attached first (TensorFlow's deferred restoration: each variable gets its saved value as it is
-  created) and the model is built by the prediction trace alone. The same variables get the same values
-  (checked: every variable the model creates must be matched in the checkpoint, else Rasa's own loading
-  runs instead); measured on this model: load 9.5-14.4 s -> 5.9 s, resident memory -160 MB, identical
-  intent rankings on the NLU holdout (tests/test_speedups.py).
 * ``preload_action_data``: the actions load the article content and the spaCy safety net on their first
   call (1.3 s on the first user's turn). The action-server launcher loads them before the server starts,
   in the main process, so forked Sanic workers share them instead of each loading its own copy.
@@ -36,13 +30,8 @@ what each saves was measured with py-spy / /proc (see README, "Production profil
   and after the action) through dask's synchronous scheduler, and works out the sub-graph needed for the
   targets each time. Here the sub-graph is worked out once per target list and the nodes are called
   directly in dependency order, each once, with the same inputs; errors propagate as with dask.
-* ``call_tf_predict_directly``: DIET's prediction is a `tf.function` with a fixed input signature; each
-  call still goes through TensorFlow's Python dispatch (input canonicalisation, function lookup), which
-  cost more than the prediction itself (8 % of a worker's CPU). After the first, traced call, the
-  inputs are converted to the signature's dtypes and the one concrete function is called directly:
-  the same graph with the same inputs (parse 6.7 -> 5.7 ms, identical outputs).
-* ``release_freed_memory``: glibc keeps memory freed after model loading (TensorFlow tracing
-  temporaries) in the heap; ``malloc_trim(0)`` returns it to the OS.
+* ``release_freed_memory``: glibc keeps memory freed after model loading (training-data and
+  featurizer temporaries) in the heap; ``malloc_trim(0)`` returns it to the OS.
 
 `PAINFAQ_SPEEDUPS=off` turns all of them off (to compare, or to rule them out when debugging).
 """
@@ -84,40 +73,9 @@ def apply_to_rasa() -> None:
     """The Rasa-server speed-ups that are safe in any process that imports Rasa (idempotent)."""
     if not enabled():
         return
-    load_diet_without_training_step()
     lean_sql_tracker_queries()
     cache_event_type_lookup()
     run_graphs_directly()
-    call_tf_predict_directly()
-
-
-def load_diet_without_training_step() -> None:
-    """Load DIET models (not finetuning) without Rasa's one-step training; see the module docstring."""
-    from rasa.nlu.classifiers.diet_classifier import DIET
-    from rasa.utils.tensorflow.models import RasaModel
-
-    if getattr(DIET, "_painfaq_fast_load", False):
-        return
-    original = RasaModel.load.__func__  # type: ignore[attr-defined]
-
-    def load(cls, model_file_name, model_data_example, predict_data_example=None, finetune_mode=False, *args, **kwargs):
-        if cls is not DIET or finetune_mode or predict_data_example is None:
-            return original(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-                            *args, **kwargs)
-        try:
-            model = cls(*args, **kwargs)
-            status = model.load_weights(model_file_name)  # deferred: applied as variables are created
-            model.run_inference(predict_data_example)  # creates the prediction variables, traces predict
-            status.assert_existing_objects_matched()  # every variable created got its saved value
-            status.expect_partial()  # the optimizer's slots are in the checkpoint, not needed to predict
-            return model
-        except Exception:  # noqa: BLE001 - anything unexpected: Rasa's own way
-            logger.warning("fast DIET load failed; loading it the way Rasa does", exc_info=True)
-            return original(cls, model_file_name, model_data_example, predict_data_example, finetune_mode,
-                            *args, **kwargs)
-
-    DIET.load = classmethod(load)  # type: ignore[assignment]
-    DIET._painfaq_fast_load = True  # type: ignore[attr-defined]
 
 
 def preload_action_data() -> None:
@@ -299,44 +257,6 @@ def run_graphs_directly() -> None:
     DaskGraphRunner._painfaq_original_run = DaskGraphRunner.run  # type: ignore[attr-defined]
     DaskGraphRunner.run = run  # type: ignore[assignment]
     DaskGraphRunner._painfaq_direct = True  # type: ignore[attr-defined]
-
-
-def call_tf_predict_directly() -> None:
-    """RasaModel._rasa_predict calling the traced concrete function; see the module docstring."""
-    import weakref
-
-    import tensorflow as tf
-    from keras.utils import tf_utils
-    from rasa.shared.constants import DIAGNOSTIC_DATA
-    from rasa.utils.tensorflow.models import RasaModel
-
-    if getattr(RasaModel, "_painfaq_direct_predict", False):
-        return
-    original = RasaModel._rasa_predict
-    concrete_functions: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-
-    def _rasa_predict(self, batch_in):  # noqa: ANN001, ANN202 - Rasa's signature
-        function = self._tf_predict_step
-        if self._run_eagerly or function is None or not self.prepared_for_prediction:
-            return original(self, batch_in)  # the first call traces; eager mode stays Rasa's
-        entry = concrete_functions.get(self)
-        if entry is None or entry[0] is not function:
-            concrete = function.get_concrete_function()
-            entry = (function, concrete, list(concrete.structured_input_signature[0][0]))
-            concrete_functions[self] = entry
-        _, concrete, specs = entry
-        if len(specs) != len(batch_in):
-            return original(self, batch_in)
-        self._training = False
-        args = [tf.convert_to_tensor(value, dtype=spec.dtype) for value, spec in zip(batch_in, specs)]
-        outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(args, concrete.captured_inputs))
-        if DIAGNOSTIC_DATA in outputs:
-            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
-        return outputs
-
-    RasaModel._painfaq_original_rasa_predict = original  # type: ignore[attr-defined]
-    RasaModel._rasa_predict = _rasa_predict  # type: ignore[assignment]
-    RasaModel._painfaq_direct_predict = True  # type: ignore[attr-defined]
 
 
 def release_freed_memory() -> None:

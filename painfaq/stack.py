@@ -126,7 +126,8 @@ def start_stack(
         cwd=REPO_ROOT, env=env, stdout=action_log, stderr=subprocess.STDOUT,
     ))
     stack.processes.append(subprocess.Popen(
-        [sys.executable, "-m", "rasa", "run", "--model", model, "--port", str(rasa_port),
+        # As `make run` starts it: `rasa run` through the launcher that applies painfaq.speedups.
+        [sys.executable, "-m", "painfaq.serve_rasa", "run", "--model", model, "--port", str(rasa_port),
          "--endpoints", str(endpoints_file), "--credentials", str(REPO_ROOT / "credentials.yml"),
          "--cors", demo_origin, *(extra_rasa_args or [])],
         cwd=REPO_ROOT, env=env, stdout=rasa_log, stderr=subprocess.STDOUT,

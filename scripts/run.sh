@@ -30,7 +30,7 @@ export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; pr
 SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} "$PY" -m painfaq.action_server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
-"$PY" -m rasa run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
+"$PY" -m painfaq.serve_rasa run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
   --credentials credentials.yml --cors $CORS_ORIGINS &
 pids+=($!)
 if [ -f scripts/serve_demo.py ]; then

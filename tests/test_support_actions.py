@@ -111,6 +111,17 @@ def test_decline_phrases(text, declined):
     assert bool(DECLINE_EMAIL.search(text.strip(" .!"))) is declined
 
 
+@pytest.mark.parametrize(
+    "text, attempt",
+    [("not-an-email", True), ("jane.doe(at)mail", True), ("jane@", True), ("jane2024", True),
+     ("no", False), ("not giving it", False), ("nope", False), ("I'd rather not", False)],
+)
+def test_mistyped_addresses_are_told_apart_from_a_no(text, attempt):
+    from actions.actions import ADDRESS_ATTEMPT
+
+    assert bool(ADDRESS_ATTEMPT.match(text)) is attempt
+
+
 # ---------------------------------------------------------------- submit and cancel
 
 

@@ -1,10 +1,8 @@
-"""painfaq.speedups, used by the production profile's launchers (painfaq/serve_rasa.py, serve_actions.py):
-the fast DIET loading gives exactly the predictions of Rasa's own loading, and the launchers really
-keep JAX out of Rasa and TensorFlow out of the action server."""
+"""painfaq.speedups, used by the launchers (painfaq/serve_rasa.py, serve_actions.py): each speed-up gives
+exactly Rasa's results, and the launchers really keep TensorFlow and JAX out of the servers."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -39,48 +37,10 @@ def rankings(agent, texts):
     return asyncio.run(parse_all())
 
 
-def test_fast_diet_load_predicts_exactly_like_rasas_loading(caplog):
-    from rasa.core.agent import Agent
-    from rasa.nlu.classifiers.diet_classifier import DIET
-
-    import painfaq.rasa_input_guard  # noqa: F401 - importing the model's components applies the speed-ups
-
-    model = current_model()
-    texts = holdout_texts()
-    assert len(texts) >= 50
-    calls = []
-    try:
-        # Rasa's own loading first: take the patch off (the model's components put it on when imported).
-        if "load" in DIET.__dict__:
-            del DIET.load
-        DIET._painfaq_fast_load = False
-        stock = rankings(Agent.load(model), texts)
-        assert "load" not in DIET.__dict__
-        speedups.load_diet_without_training_step()
-        patched = DIET.__dict__["load"].__func__
-
-        def counting(cls, *args, **kwargs):
-            calls.append(cls)
-            return patched(cls, *args, **kwargs)
-
-        DIET.load = classmethod(counting)
-        with caplog.at_level(logging.WARNING, logger="painfaq.speedups"):
-            fast = rankings(Agent.load(model), texts)
-    finally:
-        if "load" in DIET.__dict__:
-            del DIET.load
-        DIET._painfaq_fast_load = False
-        speedups.load_diet_without_training_step()  # as the rest of the session expects
-    assert calls == [DIET], "the DIET model should have been loaded through the fast path"
-    assert "fast DIET load failed" not in caplog.text, "fell back to Rasa's loading"
-    for text, ours, theirs in zip(texts, fast, stock):
-        assert [name for name, _ in ours] == [name for name, _ in theirs], text
-        assert [c for _, c in ours] == pytest.approx([c for _, c in theirs], abs=1e-5), text
-
-
 @pytest.mark.parametrize(
     "module, absent",
     [("painfaq.serve_actions", ["tensorflow", "jax"]), ("painfaq.serve_rasa", ["jax"])],
+    # (serve_rasa keeps TensorFlow out too, for models that allow it: tests/production/test_tensorflow_stub.py)
 )
 def test_launchers_keep_unused_libraries_out(module, absent):
     """Import what each server imports at start, after the launcher's blocking, in a fresh interpreter."""
@@ -294,16 +254,14 @@ def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
     assert counts["lean"] < counts["rasa"] / 2, counts
 
 
-def test_direct_graph_runs_and_tf_calls_give_rasas_results():
-    """NLU and policy predictions through dask + tf.function dispatch (Rasa) and through the direct paths."""
+def test_direct_graph_runs_give_rasas_results():
+    """NLU and policy predictions through dask (Rasa) and through the direct graph runs."""
     from rasa.core.agent import Agent
     from rasa.engine.runner.dask import DaskGraphRunner
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
-    from rasa.utils.tensorflow.models import RasaModel
 
     speedups.run_graphs_directly()
-    speedups.call_tf_predict_directly()
     agent = Agent.load(current_model())
     texts = holdout_texts(120) + ["tell me more", "what's the source for that?", "hi", "", "🙂"]
 
@@ -322,12 +280,10 @@ def test_direct_graph_runs_and_tf_calls_give_rasas_results():
         return asyncio.run(run())
 
     ours = outcomes()
-    patched = {"run": DaskGraphRunner.run, "predict": RasaModel._rasa_predict}
+    patched = DaskGraphRunner.run
     try:
         DaskGraphRunner.run = DaskGraphRunner._painfaq_original_run
-        RasaModel._rasa_predict = RasaModel._painfaq_original_rasa_predict
         theirs = outcomes()
     finally:
-        DaskGraphRunner.run = patched["run"]
-        RasaModel._rasa_predict = patched["predict"]
+        DaskGraphRunner.run = patched
     assert ours == theirs
