@@ -1,6 +1,6 @@
 """Rasa NLU component that marks unreadable input (empty, only emoji/punctuation, no Latin letters).
 
-Without it, DIET still picks *some* intent for "🙂🙂🙂" or "???" and the bot answers a random topic.
+Without it, the intent classifier still picks *some* intent for "🙂🙂🙂" or "???" and the bot answers a random topic.
 """
 from __future__ import annotations
 

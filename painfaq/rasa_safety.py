@@ -1,6 +1,6 @@
 """Rasa NLU component: the rule-based safety net as an intent classifier.
 
-Place it after DIETClassifier (and InputGuard) and before FallbackClassifier:
+Place it after the intent classifier (and InputGuard) and before FallbackClassifier:
 
     - name: painfaq.rasa_safety.SafetyNetClassifier
 
@@ -11,7 +11,7 @@ the entities `safety_category` and `safety_level`, and stores the whole finding 
 key `safety` (kept in parse_data, so actions read it from tracker.latest_message["safety"];
 painfaq.safety.finding_from_parse_data rebuilds it).
 
-When the rules find nothing, the message is left as DIET classified it: the NLU model's own
+When the rules find nothing, the message is left as the intent classifier classified it: the NLU model's own
 red_flag / crisis prediction is the second, independent layer. One exception (config
 `veto_negated_nlu`, default on): an NLU-only `red_flag` is overruled when the message only denies red
 flags ("no numbness, no bladder problems - is it anxiety?"); the diagnostics go to
