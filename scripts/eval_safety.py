@@ -31,7 +31,7 @@ import yaml
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from painfaq.safety import SafetyFinding, SafetyNet, load_default_safety_net  # noqa: E402
+from painfaq.safety import SafetyFinding, SafetyNet, finding_from_parse_data, load_default_safety_net  # noqa: E402
 
 URGENT_FILE = REPO_ROOT / "tests" / "safety" / "urgent_messages.yml"
 ORDINARY_FILE = REPO_ROOT / "tests" / "safety" / "ordinary_messages.yml"
@@ -206,12 +206,18 @@ def evaluate_model(model_path: Path) -> Dict[str, Any]:
             nlu_misses.append({"text": msg.text, "expected": msg.kind, "nlu": nlu})
     unseen_sources = (str(ORDINARY_FILE.relative_to(REPO_ROOT)), "tests/nlu/holdout.yml")
     counts: Counter = Counter()
+    reply_levels: Counter = Counter()
+    agent_content = load_default_safety_net().content
     nlu_false_alarms: List[Dict[str, Any]] = []
     for msg, parsed in zip(ordinary, parsed_ordinary):
         nlu, final = layers(parsed)
         unseen = msg.source.split(":")[0] in unseen_sources
         counts["total"] += 1
         counts["final_fa"] += final in SAFETY_INTENTS
+        if final in SAFETY_INTENTS:
+            # Which reply the user would get: the rules' urgent replies, or the NLU-only checklist.
+            finding = finding_from_parse_data(parsed, agent_content)
+            reply_levels[finding.level if finding else "none"] += 1
         counts["unseen"] += unseen
         if unseen and nlu in SAFETY_INTENTS:
             counts["unseen_nlu_fa"] += 1
@@ -223,6 +229,7 @@ def evaluate_model(model_path: Path) -> Dict[str, Any]:
             for kind, c in sorted(by_kind.items())
         },
         "final_false_alarm_rate": counts["final_fa"] / counts["total"] if counts["total"] else 0.0,
+        "final_false_alarms_by_reply_level": dict(sorted(reply_levels.items())),
         "nlu_false_alarm_rate_unseen": counts["unseen_nlu_fa"] / counts["unseen"] if counts["unseen"] else 0.0,
         "unseen_ordinary_total": counts["unseen"],
         "nlu_misses": nlu_misses,
@@ -268,6 +275,8 @@ def main() -> int:
         for kind, c in m["urgent_recall"].items():
             print(f"  recall {kind:9s} NLU layer alone {c['nlu_only']:7.2%}   rules OR NLU (final intent) {c['final']:7.2%}  ({c['total']})")
         print(f"  false alarms, final intent (all ordinary): {m['final_false_alarm_rate']:7.2%}")
+        print(f"  ... by the reply they get: {m['final_false_alarms_by_reply_level']} "
+              "(check = the warning-sign checklist, not an urgent-care instruction)")
         print(f"  false alarms, NLU layer alone on messages it was not trained on: {m['nlu_false_alarm_rate_unseen']:7.2%}"
               f" ({len(m['nlu_false_alarms_unseen'])}/{m['unseen_ordinary_total']})")
         if not args.quiet:

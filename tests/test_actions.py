@@ -108,8 +108,9 @@ def test_out_of_scope_declines_with_examples_and_a_person(tracker_fixture):
 
 def test_safety_reply_when_only_the_nlu_model_flagged_it(tracker_fixture):
     messages, _ = run(ActionSafetyReply(), tracker_fixture("red_flag_nlu_only"))
-    assert "911" in text_of(messages)
+    assert "911" in text_of(messages) and "warning signs" in text_of(messages)
     assert messages[0]["custom"]["type"] == "safety"
+    assert messages[0]["custom"]["level"] == "check"
 
 
 def test_crisis_reply_gives_988_and_nothing_else(tracker_fixture):

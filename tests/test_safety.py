@@ -283,11 +283,23 @@ def test_reply_numbers_come_from_the_data_file(net: SafetyNet) -> None:
 def test_nlu_only_findings(net: SafetyNet) -> None:
     red = finding_for_intent("red_flag", net.content)
     crisis = finding_for_intent("crisis", net.content)
-    assert red is not None and red.level == "emergency" and red.kind == "red_flag"
-    assert crisis is not None and crisis.kind == "crisis"
+    # The model alone gets the warning-sign checklist, not "call 911 now"; crisis is never softened.
+    assert red is not None and red.level == "check" and red.kind == "red_flag"
+    assert crisis is not None and crisis.kind == "crisis" and crisis.level == "crisis"
     assert finding_for_intent("faq_yoga", net.content) is None
-    text, _ = safety_reply(red, net.content)
-    assert "urgent medical attention" in text
+    text, payload = safety_reply(red, net.content)
+    assert payload["level"] == "check"
+    assert not re.search(r"\n[ \t]*\n", text)
+    assert net.content["numbers"]["emergency_number"] in text and "emergency department" in text
+    assert "today" in text and "can't assess symptoms" in text
+    # Every red-flag category's warning sign is on the list, at its category's urgency.
+    emergency_part, same_day_part = text.split("See a doctor today", 1)
+    for category, sign in [("cauda_equina", "bladder or bowels"), ("saddle_numbness", "between your legs"),
+                           ("trauma", "fall or accident"), ("cardiac_vascular", "chest pain"),
+                           ("leg_weakness", "weakness in your legs"), ("infection", "fever"),
+                           ("cancer_history", "cancer"), ("night_pain", "worse at night")]:
+        level = net.content["categories"][category]["level"]
+        assert sign in (emergency_part if level == "emergency" else same_day_part), (category, sign)
 
 
 def test_finding_from_parse_data(net: SafetyNet) -> None:

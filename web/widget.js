@@ -25,6 +25,7 @@
   var SAFETY_LEVELS = {
     emergency: "Urgent: get help now",
     same_day: "Get medical advice today",
+    check: "Please check these warning signs",
     crisis: "You don't have to face this alone",
   };
   var DEFAULTS = {

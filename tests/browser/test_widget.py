@@ -262,6 +262,21 @@ def test_urgent_care_reply_stands_out(stub_rasa, demo, new_page, widget_for):
     expect(widget.last_bot().get_by_role("link")).to_have_attribute("href", "https://988lifeline.org/")
 
 
+def test_warning_sign_checklist_has_its_own_label_and_tone(stub_rasa, demo, new_page, widget_for):
+    stub_rasa.replies["my bladder and bowels are normal"] = lambda s, m: [
+        {"recipient_id": s, "text": "Some back pain needs a doctor quickly, so please check these warning signs."},
+        {"recipient_id": s, "custom": {"type": "safety", "level": "check"}},
+    ]
+    session = new_page(demo(stub_rasa.url))
+    widget = widget_for(session.page)
+    widget.open()
+    widget.ask("my bladder and bowels are normal")
+    expect(widget.last_bot()).to_have_class(re.compile(r"pfw-msg--safety.*pfw-level-check"))
+    expect(widget.log.get_by_role("alert")).to_contain_text("Please check these warning signs")
+    background = widget.last_bot().locator(".pfw-bubble").evaluate("n => getComputedStyle(n).backgroundColor")
+    assert background == "rgb(255, 243, 226)"  # the same-day tone, not the emergency red
+
+
 def test_keyboard_and_aria(stub_rasa, demo, new_page, widget_for):
     session = new_page(demo(stub_rasa.url))
     page = session.page
