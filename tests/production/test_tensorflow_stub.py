@@ -137,3 +137,17 @@ def test_launcher_serves_without_tensorflow_and_predicts_exactly_as_with_it():
         assert [r["name"] for r in ranking] == [r["name"] for r in ref_ranking], text
         assert [r["confidence"] for r in ranking] == pytest.approx([r["confidence"] for r in ref_ranking], abs=1e-9)
         assert entities == json.loads(json.dumps(ref_entities)), text
+
+
+@pytest.mark.parametrize(
+    "argv, model",
+    [(["run", "--model", "models/a.tar.gz", "--port", "5005"], "models/a.tar.gz"),
+     (["run", "-m", "elsewhere"], "elsewhere"),
+     (["run", "--model=models/b.tar.gz"], "models/b.tar.gz"),
+     (["run", "--port", "5005"], "models"),  # rasa run's default
+     (["run", "--model"], "models")],
+)
+def test_launcher_reads_the_model_argument_as_rasa_run_does(argv, model):
+    from painfaq.serve_rasa import _model_argument
+
+    assert _model_argument(argv) == model
