@@ -22,11 +22,13 @@ It is used for every `tracker_store: type: SQL` when Rasa runs with the project'
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
+import stat
 import time
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Iterator, Optional, Text, Tuple
 
 import pluggy
 import sqlalchemy as sa
@@ -68,8 +70,40 @@ def describe_error(error: BaseException) -> str:
     return f"{type(original).__name__}: {text}"[:300]
 
 
+def sqlite_file(url: Any) -> Optional[str]:
+    """The database file of an SQLite URL, None for other databases and in-memory SQLite."""
+    url = sa.engine.make_url(url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return str(url.database)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # Write-ahead log: a commit (one per turn) is an append instead of waiting for the journal and the
+    # database file to reach the disk. A committed turn survives a crash of the process; a power cut can
+    # lose the turns since the last checkpoint. The mode stays with the file (the action server shares it).
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def create_engine(url: Any) -> Any:
+    engine = sa.create_engine(url, **engine_kwargs(url))
+    if sqlite_file(engine.url):
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
 def engine_kwargs(url: Any) -> Dict[str, Any]:
     kwargs: Dict[str, Any] = {**create_engine_kwargs(url), "pool_pre_ping": True, "hide_parameters": True}
+    if sqlite_file(url):
+        # One connection kept per thread (Rasa uses the store from its event loop's thread) instead of a
+        # new one per query (SQLAlchemy 1.4's NullPool for SQLite files): with the write-ahead log, closing
+        # the last connection checkpoints and deletes the log, which made every turn slower, not faster.
+        kwargs["poolclass"] = sa.pool.SingletonThreadPool
     if is_postgresql_url(url):
         connect_args = dict(kwargs.get("connect_args") or {})
         connect_args.setdefault("connect_timeout", PG_CONNECT_TIMEOUT_SECONDS)
@@ -107,12 +141,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             connect_retry_seconds if connect_retry_seconds is not None else os.environ.get(ENV_RETRY_SECONDS) or DEFAULT_RETRY_SECONDS
         )
         engine_url = self.get_db_url(dialect, host, validate_port(port), db, username, password, login_db, query)
-        self.engine = sa.create_engine(engine_url, **engine_kwargs(engine_url))
+        self.engine = create_engine(engine_url)
         for attempt in range(1, max(1, attempts) + 1):
             try:
                 if login_db:
                     self._create_database_and_update_engine(db, engine_url)
-                    self.engine = sa.create_engine(self.engine.url, **engine_kwargs(self.engine.url))
+                    self.engine = create_engine(self.engine.url)
                 with self.engine.connect():
                     pass
                 try:
@@ -139,7 +173,27 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 )
                 time.sleep(retry_seconds)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        self._sqlite_path = sqlite_file(self.engine.url)
+        self._sqlite_identity = _file_identity(self._sqlite_path)
         TrackerStore.__init__(self, domain, event_broker, **kwargs)
+
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        self._follow_sqlite_file()
+        with super().session_scope() as session:
+            yield session
+
+    def _follow_sqlite_file(self) -> None:
+        """A kept SQLite connection holds the file it opened. If the file at the configured path was
+        removed or replaced (restored from a backup, deleted by mistake), drop the kept connections so
+        the next query opens the path again: it fails if nothing usable is there (the turn gets the
+        apology), and it uses the new file if one is."""
+        if self._sqlite_path is None:
+            return
+        identity = _file_identity(self._sqlite_path)
+        if identity != self._sqlite_identity:
+            self.engine.dispose()
+            self._sqlite_identity = identity
 
     def serialise_event(self, data: Dict[str, Any]) -> str:
         return json.dumps(mask_event(data, self.masker))
@@ -165,6 +219,16 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             if rows:
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
+
+
+def _file_identity(path: Optional[str]) -> Optional[Tuple[int, int, bool]]:
+    if path is None:
+        return None
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino, stat.S_ISREG(status.st_mode)
 
 
 # ---------------------------------------------------------------- Rasa plugin: use it for `type: SQL`

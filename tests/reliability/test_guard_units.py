@@ -304,3 +304,32 @@ def test_turn_outcomes(channel):
     messages, degraded = outcomes["silent"]
     assert degraded is None and messages[0]["text"] == content.messages["cancel_nothing"]
     assert finished == ["text for slow"], "a timed-out turn still completes"
+
+
+def test_sqlite_store_uses_the_write_ahead_log_and_follows_a_replaced_file(tmp_path):
+    """The kept SQLite connection (write-ahead log) must not keep writing to a file that was moved away.
+    One thread throughout, as in the server (the pool keeps one connection per thread)."""
+    from painfaq.tracker_store import MaskingSQLTrackerStore
+
+    db = tmp_path / "t.db"
+    domain, tracker = make_tracker("s1", "does yoga help?")
+    _, other = make_tracker("s2", "how long does it last?")
+
+    async def scenario():
+        store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db), mask="none")
+        await store.save(tracker)
+        assert sqlite3.connect(db).execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert (await store.retrieve("s1")).latest_message.text == "does yoga help?"
+        # The file is moved away and an empty database takes its place (e.g. restored from an old backup).
+        for suffix in ("", "-wal", "-shm"):
+            if (tmp_path / f"t.db{suffix}").exists():
+                (tmp_path / f"t.db{suffix}").rename(tmp_path / f"moved.db{suffix}")
+        fresh = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(db), mask="none")
+        assert await fresh.retrieve("s1") is None
+        assert await store.retrieve("s1") is None, "the store still reads the moved file"
+        await store.save(other)
+        return (await fresh.retrieve("s2")).latest_message.text
+
+    assert run_coroutine(scenario()) == "how long does it last?"
+    moved_senders = {row[0] for row in sqlite3.connect(tmp_path / "moved.db").execute("SELECT sender_id FROM events")}
+    assert moved_senders == {"s1"}, "the store wrote to the moved file"
