@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -51,16 +50,6 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
             random_state=self.config["random_state"],
             class_weight="balanced",
         )
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "LinearIntentClassifier":
-        return cls(config, execution_context.node_name, model_storage, resource)
 
     def _create_X(self, messages: List[Message]) -> csr_matrix:
         # The features Rasa's classifier uses (each featurizer's sentence-level row: sparse ones, then dense
