@@ -27,13 +27,20 @@ from painfaq.compose import (
 from painfaq.content import Content, Topic, load_content
 from painfaq.db import find_email
 from painfaq.feedback import store_feedback
-from painfaq.safety import SafetyFinding, finding_from_parse_data, load_default_safety_net, safety_reply
+from painfaq.safety import (
+    SafetyFinding,
+    finding_from_parse_data,
+    load_default_safety_net,
+    safety_reply,
+    warning_note,
+)
 
 logger = logging.getLogger(__name__)
 
 LAST_TOPIC_SLOT = "last_topic"
 MORE_SHOWN_SLOT = "more_shown"
 TOPIC_ENTITIES = ("remedy", "mechanism")
+RELIEF_OVERVIEW = "relief_overview"
 HANDOFF_BUTTON = {"title": "Talk to a person", "payload": "/request_human"}
 
 HANDOFF_FORM = "handoff_form"
@@ -54,9 +61,12 @@ DECLINE_EMAIL = re.compile(
 )
 
 
-def send_answer(dispatcher: CollectingDispatcher, answer: ComposedAnswer) -> None:
-    """Send a composed answer, then the "Was this helpful?" prompt for its topic (the one place it is added)."""
+def send_answer(dispatcher: CollectingDispatcher, answer: ComposedAnswer, tracker: Optional[Tracker] = None) -> None:
+    """Send a composed answer, the warning-sign note if the user's message (`tracker`) calls for one, then
+    the "Was this helpful?" prompt for its topic (the one place it is added)."""
     dispatcher.utter_message(text=answer.text, buttons=answer.buttons, json_message=answer.payload)
+    if tracker is not None:
+        send_warning_note_if_suspected(dispatcher, tracker)
     prompt = compose_feedback_prompt(load_content(), answer.payload["topic"])
     dispatcher.utter_message(text=prompt.text, buttons=prompt.buttons, json_message=prompt.payload)
 
@@ -70,10 +80,10 @@ def bot_reply_type(event: Dict[str, Any]) -> Optional[str]:
     return custom.get("type") if isinstance(custom, dict) else None
 
 
-def previous_turn_reply_types(tracker: Tracker) -> List[str]:
-    """Kinds of the bot messages that answered the user's previous message (not the current one)."""
+def previous_turn_bot_events(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The bot messages that answered the user's previous message (not the current one), in order."""
     users_seen = 0
-    types: List[str] = []
+    events: List[Dict[str, Any]] = []
     for event in reversed(tracker.events):
         kind = event.get("event")
         if kind == "session_started":
@@ -83,10 +93,56 @@ def previous_turn_reply_types(tracker: Tracker) -> List[str]:
             if users_seen == 2:
                 break
         elif kind == "bot" and users_seen == 1:
-            reply_type = bot_reply_type(event)
-            if reply_type:
-                types.append(reply_type)
-    return types
+            events.append(event)
+    return events[::-1]
+
+
+def previous_turn_reply_types(tracker: Tracker) -> List[str]:
+    """Kinds of the bot messages that answered the user's previous message (not the current one)."""
+    return [t for t in (bot_reply_type(e) for e in previous_turn_bot_events(tracker)) if t]
+
+
+def offered_topics(tracker: Tracker, content: Content) -> List[Topic]:
+    """The article topics the assistant just offered as buttons (suggestions or "did you mean"), in order."""
+    offered: List[Topic] = []
+    for event in previous_turn_bot_events(tracker):
+        for button in (event.get("data") or {}).get("buttons") or []:
+            topic = content.topic_for_intent(str(button.get("payload") or "").lstrip("/"))
+            if topic is not None and topic not in offered:
+                offered.append(topic)
+    return offered
+
+
+def topics_answered_this_session(tracker: Tracker) -> List[str]:
+    topics: List[str] = []
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started":
+            break
+        custom = (event.get("data") or {}).get("custom") if event.get("event") == "bot" else None
+        if isinstance(custom, dict) and custom.get("type") == "answer" and custom.get("topic") not in topics:
+            topics.append(str(custom.get("topic")))
+    return topics
+
+
+ORDINALS = {
+    "first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1,
+    "third": 2, "3rd": 2, "three": 2, "3": 2, "fourth": 3, "4th": 3, "four": 3, "4": 3,
+    "fifth": 4, "5th": 4, "five": 4, "5": 4, "last": -1, "bottom": -1, "top": 0,
+}
+# "the second one", "number 2", "option 3", "the last": an ordinal word that is not "one" in "the X one".
+POSITION = re.compile(
+    r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last|bottom|top)\b"
+    r"|\b(?:number|no\.?|option|#)\s*(one|two|three|four|five|[1-5])\b|^\W*([1-5])\W*$",
+    re.IGNORECASE,
+)
+
+
+def position_in(text: str) -> Optional[int]:
+    match = POSITION.search(text)
+    if match is None:
+        return None
+    word = next(group for group in match.groups() if group)
+    return ORDINALS[word.lower()]
 
 
 def should_offer_handoff(tracker: Tracker) -> bool:
@@ -125,11 +181,19 @@ def replied_with_safety(dispatcher: CollectingDispatcher, tracker: Tracker) -> b
     return True
 
 
+def send_warning_note_if_suspected(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """Only the NLU model suspected a red flag (painfaq.rasa_safety): the reply stays what the person
+    asked for, and the warning signs follow it in case one applies."""
+    if tracker.latest_message.get("safety_suspected"):
+        text, payload = warning_note(load_default_safety_net().content)
+        dispatcher.utter_message(text=text, json_message=payload)
+
+
 def answer_topic(dispatcher: CollectingDispatcher, tracker: Tracker, content: Content, topic: Topic) -> List[EventType]:
     """The single entry to a health answer: safety first, then the composed passage."""
     if replied_with_safety(dispatcher, tracker):
         return []
-    send_answer(dispatcher, compose_answer(content, topic))
+    send_answer(dispatcher, compose_answer(content, topic), tracker)
     return [SlotSet(LAST_TOPIC_SLOT, topic.id), SlotSet(MORE_SHOWN_SLOT, False)]
 
 
@@ -202,11 +266,75 @@ class ActionTellMore(ContentAction):
         return []
 
 
+class ActionPickOffered(ContentAction):
+    """"the second one", "the yoga one", "more on the breathing one": a topic the assistant just offered."""
+
+    def name(self) -> Text:
+        return "action_pick_offered"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        offered = offered_topics(tracker, content)
+        choice = topic_from_entities(tracker, content)
+        position = position_in(tracker.latest_message.get("text") or "")
+        if choice is None and position is not None and offered and position < len(offered):
+            choice = offered[position]
+        if choice is not None:
+            return answer_topic(dispatcher, tracker, content, choice)
+        if replied_with_safety(dispatcher, tracker):
+            return []
+        if not offered:
+            return ActionDidYouMean().act(dispatcher, tracker, content)
+        dispatcher.utter_message(
+            text=content.messages["which_one"], buttons=suggestion_buttons(content, [t.id for t in offered]),
+            json_message={"type": "did_you_mean"},
+        )
+        return []
+
+
+class ActionOtherOptions(ContentAction):
+    """"Any other options?": the remedies of the article not shown yet in this conversation."""
+
+    def name(self) -> Text:
+        return "action_other_options"
+
+    def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        overview = content.topics[RELIEF_OVERVIEW]
+        remedies = list(overview.suggestions)
+        shown = topics_answered_this_session(tracker)
+        if not set(remedies).intersection(shown):
+            return answer_topic(dispatcher, tracker, content, overview)
+        if replied_with_safety(dispatcher, tracker):
+            return []
+        remaining = [r for r in remedies if r not in shown]
+        if not remaining:
+            dispatcher.utter_message(
+                text=content.messages["no_other_options"], buttons=suggestion_buttons(content, remedies)
+            )
+            return []
+        # The overview's bullets name its suggestions in the same order (tests/test_content.py checks it).
+        bullets = [s for s in overview.passage if s.bullet]
+        chosen = [bullets[remedies.index(r)] for r in remaining]
+        answer = compose_answer(
+            content, overview, sentences=chosen, lead=content.messages["other_options_lead"], suggestions=remaining
+        )
+        send_answer(dispatcher, answer, tracker)
+        return [SlotSet(LAST_TOPIC_SLOT, overview.id), SlotSet(MORE_SHOWN_SLOT, False)]
+
+
 class ActionSourcesForLast(ContentAction):
     def name(self) -> Text:
         return "action_sources_for_last"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
+        if not {"answer", "sources"}.intersection(previous_turn_reply_types(tracker)) and FAILED_REPLY_TYPES.intersection(
+            previous_turn_reply_types(tracker)
+        ):
+            # "says who?" right after a "did you mean" or a decline: nothing was claimed, so no sources.
+            offered = [t.id for t in offered_topics(tracker, content)]
+            dispatcher.utter_message(
+                text=content.messages["not_answered_yet"], buttons=suggestion_buttons(content, offered)
+            )
+            return []
         last_topic = content.topics.get(tracker.get_slot(LAST_TOPIC_SLOT) or "")
         if last_topic is None:
             return answer_topic(dispatcher, tracker, content, content.topics["sources"])
@@ -227,6 +355,7 @@ class ActionOutOfScope(ContentAction):
             buttons=example_buttons(content) + ([] if offer else [HANDOFF_BUTTON]),
             json_message={"type": "out_of_scope"},
         )
+        send_warning_note_if_suspected(dispatcher, tracker)
         if offer:
             send_handoff_offer(dispatcher, content)
         return [SlotSet(OFFERED_SLOT, offer)]
@@ -260,6 +389,7 @@ class ActionDidYouMean(ContentAction):
         dispatcher.utter_message(
             text=content.messages["did_you_mean"], buttons=buttons, json_message={"type": "did_you_mean"}
         )
+        send_warning_note_if_suspected(dispatcher, tracker)
         offer = should_offer_handoff(tracker)
         if offer:
             send_handoff_offer(dispatcher, content)

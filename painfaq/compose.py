@@ -8,15 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Sequence
 
-from painfaq.content import Content, Sentence, Topic
+from painfaq.content import Citation, Content, Sentence, Topic
 
 BULLET = "• "
-
-
-@dataclass(frozen=True)
-class Citation:
-    label: str
-    url: str
 
 
 @dataclass(frozen=True)
@@ -39,10 +33,11 @@ def render_passage(sentences: Sequence[Sentence]) -> str:
     return "\n".join(lines)
 
 
-def citations_for(content: Content, reference_ids: Sequence[str]) -> List[Citation]:
-    """The article first (it is the source of every sentence), then each study behind a claim."""
+def citations_for(content: Content, reference_ids: Sequence[str], own_source: Optional[Citation] = None) -> List[Citation]:
+    """The article first (it is the source of every sentence), then each study behind a claim. A passage
+    that is not from the article (`own_source`) cites its own source instead."""
     article = content.article
-    citations = [Citation(label=f"{article.publisher}: {article.title}", url=article.url)]
+    citations = [own_source or Citation(label=f"{article.publisher}: {article.title}", url=article.url)]
     for ref_id in reference_ids:
         reference = content.references[ref_id]
         label = f"{reference.short_authors} ({reference.year}). {reference.title}. {reference.journal}"
@@ -63,10 +58,12 @@ def compose_answer(
     sentences: Optional[Sequence[Sentence]] = None,
     lead: Optional[str] = None,
     reference_ids: Optional[Sequence[str]] = None,
+    suggestions: Optional[Sequence[str]] = None,
 ) -> ComposedAnswer:
     """Compose an answer about `topic` from `sentences` (default: the topic's passage).
 
     `lead` is an optional framing line that states no health fact (e.g. "These are the sources for...").
+    `suggestions` replaces the topic's follow-up buttons (e.g. only the options not shown yet).
     """
     chosen = tuple(topic.passage if sentences is None else sentences)
     if topic.list_all_references:
@@ -77,12 +74,12 @@ def compose_answer(
         reference_ids = [
             r for r in topic.reference_ids(include_more=True) if r in cited_here or r in topic.extra_refs
         ]
-    citations = citations_for(content, reference_ids)
+    citations = citations_for(content, reference_ids, topic.own_source)
     passage = render_passage(chosen)
     body = "\n".join(part for part in (lead, passage) if part)
     source_lines = [f"{BULLET}{c.label}. {c.url}" for c in citations]
     text = "\n".join([body, content.messages["sources_heading"], *source_lines, content.disclaimer])
-    buttons = suggestion_buttons(content, topic.suggestions)
+    buttons = suggestion_buttons(content, topic.suggestions if suggestions is None else suggestions)
     payload = {
         "type": "answer",
         "topic": topic.id,

@@ -18,6 +18,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = Path(os.environ.get("PAINFAQ_CONTENT_DIR", REPO_ROOT / "content"))
 FAQ_FILE = CONTENT_DIR / "faq.yml"
 FAQ_SCHEMA_FILE = CONTENT_DIR / "schema" / "faq.schema.json"
+SAFETY_FILE = CONTENT_DIR / "safety.yml"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,12 @@ class Reference:
 
 
 @dataclass(frozen=True)
+class Citation:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
 class Sentence:
     text: str
     refs: Tuple[str, ...] = ()
@@ -58,6 +65,8 @@ class Topic:
     extra_refs: Tuple[str, ...] = ()
     suggestions: Tuple[str, ...] = ()
     list_all_references: bool = False
+    # Set when the passage is not from the article (the warning signs of content/safety.yml): cited instead of it.
+    own_source: Optional["Citation"] = None
 
     def reference_ids(self, include_more: bool = False) -> List[str]:
         """Studies cited for this topic, in the order their claims appear, without repeats."""
@@ -129,7 +138,10 @@ def validate_raw(raw: Dict[str, Any]) -> None:
         for suggestion in topic.get("suggestions", []):
             if suggestion not in topic_ids or suggestion == topic["id"]:
                 problems.append(f"{topic['id']}: bad suggestion {suggestion}")
-        if not topic["passage"] and not topic.get("list_all_references"):
+        from_safety = topic.get("passage_from_safety_warning_signs")
+        if from_safety and topic["passage"]:
+            problems.append(f"{topic['id']}: passage must be empty when it comes from safety.yml")
+        if not topic["passage"] and not topic.get("list_all_references") and not from_safety:
             problems.append(f"{topic['id']}: empty passage")
     for topic_id in raw["example_topics"]:
         if topic_id not in topic_ids:
@@ -138,8 +150,21 @@ def validate_raw(raw: Dict[str, Any]) -> None:
         raise ValueError("content/faq.yml: " + "; ".join(problems))
 
 
+def warning_sign_passage(safety: Dict[str, Any]) -> Tuple[Tuple[Sentence, ...], Citation]:
+    """The warning-sign list of content/safety.yml as a passage: intro, then each level's lead and signs."""
+    signs = safety["warning_signs"]
+    numbers = {key: str(value) for key, value in safety["numbers"].items()}
+    sentences = [Sentence(text=signs["intro"])]
+    for level in ("emergency", "same_day"):
+        sentences.append(Sentence(text=signs[f"{level}_lead"].format_map(numbers)))
+        sentences += [Sentence(text=f"{sign[0].upper()}{sign[1:]}.", bullet=True) for sign in signs[level]]
+    return tuple(sentences), Citation(label=signs["source"]["label"], url=signs["source"]["url"])
+
+
 def parse(raw: Dict[str, Any], content_dir: Path = CONTENT_DIR) -> Content:
     validate_raw(raw)
+    needs_safety = any(t.get("passage_from_safety_warning_signs") for t in raw["topics"])
+    safety_passage = warning_sign_passage(load_raw(content_dir / SAFETY_FILE.name)) if needs_safety else None
     article_raw = raw["article"]
     article = Article(
         title=article_raw["title"],
@@ -153,7 +178,8 @@ def parse(raw: Dict[str, Any], content_dir: Path = CONTENT_DIR) -> Content:
             id=t["id"],
             intent=t["intent"],
             question=t["question"],
-            passage=_sentences(t["passage"]),
+            passage=safety_passage[0] if safety_passage and t.get("passage_from_safety_warning_signs") else _sentences(t["passage"]),
+            own_source=safety_passage[1] if safety_passage and t.get("passage_from_safety_warning_signs") else None,
             more=_sentences(t.get("more", [])),
             extra_refs=tuple(t.get("extra_refs", [])),
             suggestions=tuple(t.get("suggestions", [])),

@@ -11,11 +11,14 @@ the entities `safety_category` and `safety_level`, and stores the whole finding 
 key `safety` (kept in parse_data, so actions read it from tracker.latest_message["safety"];
 painfaq.safety.finding_from_parse_data rebuilds it).
 
-When the rules find nothing, the message is left as the intent classifier classified it: the NLU model's own
-red_flag / crisis prediction is the second, independent layer. One exception (config
-`veto_negated_nlu`, default on): an NLU-only `red_flag` is overruled when the message only denies red
-flags ("no numbness, no bladder problems - is it anxiety?"); the diagnostics go to
-`safety_nlu_vetoed`. Crisis predictions are never overruled.
+When the rules find nothing, the NLU model's own prediction is the second layer:
+- `crisis` stays: crisis is never softened.
+- `red_flag` never replaces an answer on a guess. The model cannot see negation or tell a story about
+  an old injury from a new one, so its red_flag is demoted: the next intent in the ranking takes over
+  (and FallbackClassifier may still turn a weak one into nlu_fallback), and the message key
+  `safety_suspected` tells the actions to add the warning-sign note under whatever they reply.
+  When the message only denies red flags ("no numbness, no bladder problems - is it anxiety?", config
+  `veto_negated_nlu`, default on) no note is added; the diagnostics go to `safety_nlu_vetoed`.
 """
 from __future__ import annotations
 
@@ -50,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 SAFETY_KEY = "safety"
 VETO_KEY = "safety_nlu_vetoed"
+SUSPECTED_KEY = "safety_suspected"
 CATEGORY_ENTITY = "safety_category"
 LEVEL_ENTITY = "safety_level"
 
@@ -125,9 +129,9 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             finding = self.net.check(text)
             if finding is not None:
                 self._apply(message, finding, text)
-            elif self.component_config.get("veto_negated_nlu", True) and self._nlu_intent(message) == "red_flag":
-                if self.net.only_negated_red_flags(text):
-                    self._veto(message)
+            elif self._nlu_intent(message) == "red_flag":
+                negated = self.component_config.get("veto_negated_nlu", True) and self.net.only_negated_red_flags(text)
+                self._demote(message, VETO_KEY if negated else SUSPECTED_KEY)
         return messages
 
     @staticmethod
@@ -135,17 +139,17 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
     @staticmethod
-    def _veto(message: Message) -> None:
+    def _demote(message: Message, key: str) -> None:
         """Drop the NLU model's red_flag: the next intent in the ranking takes over (and
-        FallbackClassifier may still turn a weak one into nlu_fallback)."""
+        FallbackClassifier may still turn a weak one into nlu_fallback). `key` records why."""
         vetoed = dict(message.get(INTENT) or {})
         ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) not in ("red_flag", "crisis")]
         if not ranking:
             return
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-        message.set(VETO_KEY, {"intent": vetoed.get(INTENT_NAME_KEY), "confidence": vetoed.get(PREDICTED_CONFIDENCE_KEY)}, add_to_output=True)
-        logger.debug(f"Safety net: NLU red_flag ({vetoed.get(PREDICTED_CONFIDENCE_KEY)}) overruled, only negated red flags")
+        message.set(key, {"intent": vetoed.get(INTENT_NAME_KEY), "confidence": vetoed.get(PREDICTED_CONFIDENCE_KEY)}, add_to_output=True)
+        logger.debug(f"Safety net: NLU red_flag ({vetoed.get(PREDICTED_CONFIDENCE_KEY)}) demoted ({key})")
 
     @staticmethod
     def _apply(message: Message, finding: SafetyFinding, text: str) -> None:

@@ -455,11 +455,31 @@ def safety_reply(finding: SafetyFinding, content: Dict[str, Any]) -> Tuple[str, 
         template = replies["crisis"]
     else:
         template = replies["red_flag"].get(finding.level) or replies["red_flag"]["emergency"]
-    values = {key: str(value) for key, value in content["numbers"].items()}
+    values = reply_values(content)
     values["summary"] = str(category.get("summary", _category(content, "unspecified")["summary"]))
     text = template.format_map(values).strip()
     payload = {"type": "safety", "level": finding.level, "kind": finding.kind, "category": finding.category}
     return text, payload
+
+
+def _spoken_list(items: List[str]) -> str:
+    """"a, b or c": how the replies name the warning signs in one sentence."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def reply_values(content: Dict[str, Any]) -> Dict[str, str]:
+    """Placeholders every reply text may use: the numbers and the warning signs as one phrase per level."""
+    values = {key: str(value) for key, value in content["numbers"].items()}
+    signs = content["warning_signs"]
+    values["emergency_signs"] = _spoken_list(list(signs["emergency"]))
+    values["same_day_signs"] = _spoken_list(list(signs["same_day"]))
+    return values
+
+
+def warning_note(content: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """The short warning-sign note added under an answer when only the NLU model suspected a red flag."""
+    text = content["replies"]["warning_note"].format_map(reply_values(content)).strip()
+    return text, {"type": "warning_note"}
 
 
 def finding_for_intent(intent: str, content: Dict[str, Any]) -> Optional[SafetyFinding]:

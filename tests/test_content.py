@@ -96,3 +96,14 @@ def test_cross_references_are_checked(raw, mutate, message):
     mutate(broken)
     with pytest.raises(ValueError, match=message):
         parse(broken)
+
+
+def test_relief_overview_bullets_name_its_suggestions_in_order():
+    """"Any other options?" (actions.ActionOtherOptions) picks the overview's bullets by suggestion position."""
+    content = load_content()
+    overview = content.topics["relief_overview"]
+    bullets = [s.text.lower() for s in overview.passage if s.bullet]
+    assert len(bullets) == len(overview.suggestions)
+    for bullet, topic_id in zip(bullets, overview.suggestions):
+        first_word = content.topics[topic_id].question.lower().split()[-2 if topic_id == "physical_therapy" else -2]
+        assert first_word.rstrip("?") in bullet or topic_id.split("_")[0] in bullet, (bullet, topic_id)

@@ -10,9 +10,10 @@ import re
 from typing import Dict, List
 
 import pytest
+import yaml
 
 from painfaq.compose import BULLET, compose_answer, compose_sources_for
-from painfaq.content import Content, Sentence, Topic, load_content
+from painfaq.content import SAFETY_FILE, Content, Sentence, Topic, load_content
 
 # condensed sentence -> the article sentence it condenses (reviewed by a person). None so far: every
 # passage sentence is a verbatim quote.
@@ -36,7 +37,23 @@ def article(content: Content) -> str:
 
 
 def all_sentences(content: Content) -> List[tuple]:
-    return [(t.id, s) for t in content.topics.values() for s in t.passage + t.more]
+    """Every sentence that must be quoted from the article (topics with their own source are checked below)."""
+    return [(t.id, s) for t in content.topics.values() if t.own_source is None for s in t.passage + t.more]
+
+
+def test_the_only_passage_not_from_the_article_is_the_safety_warning_sign_list(content: Content):
+    """The warning-signs topic says exactly what content/safety.yml's warning-sign list says, nothing more."""
+    safety = yaml.safe_load((SAFETY_FILE).read_text(encoding="utf-8"))
+    signs = safety["warning_signs"]
+    numbers = {key: str(value) for key, value in safety["numbers"].items()}
+    allowed = {signs["intro"]} | {signs[f"{level}_lead"].format_map(numbers) for level in ("emergency", "same_day")}
+    allowed |= {f"{sign[0].upper()}{sign[1:]}." for level in ("emergency", "same_day") for sign in signs[level]}
+    own = [t for t in content.topics.values() if t.own_source is not None]
+    assert [t.id for t in own] == ["warning_signs"]
+    topic = own[0]
+    assert topic.own_source.url == signs["source"]["url"] and not topic.more
+    assert [s.text for s in topic.passage if s.text not in allowed] == []
+    assert len(topic.passage) == 3 + len(signs["emergency"]) + len(signs["same_day"])
 
 
 def test_article_in_repo_is_the_seed_article(content: Content):
@@ -69,6 +86,7 @@ def test_normalisation_allows_only_whitespace_and_quote_marks(article: str):
 def lines_are_grounded(text_lines: List[str], sentences: List[Sentence], content: Content, lead: str = "") -> List[str]:
     """Return the composed lines that are neither quoted sentences nor the fixed non-factual frame."""
     citation_urls = {content.article.url} | {r.link for r in content.references.values()}
+    citation_urls |= {t.own_source.url for t in content.topics.values() if t.own_source is not None}
     frame = {content.messages["sources_heading"], content.disclaimer, content.messages["all_sources"], lead}
     bad = []
     for line in text_lines:

@@ -408,16 +408,26 @@ def test_only_negated_red_flags(net: SafetyNet, text: str, expected: bool) -> No
     assert net.only_negated_red_flags(text) is expected
 
 
-def test_component_overrules_nlu_red_flag_when_red_flags_are_only_denied(component: Any) -> None:
+def test_component_never_lets_an_nlu_only_red_flag_replace_the_answer(component: Any) -> None:
     denied = _message("no numbness, no bladder problems, just a stiff back. is it anxiety?", intent="red_flag", confidence=0.7)
     denied.set("intent_ranking", [{"name": "red_flag", "confidence": 0.7}, {"name": "faq_can_anxiety_cause_back_pain", "confidence": 0.2}])
     component.process([denied])
     assert denied.get("intent")["name"] == "faq_can_anxiety_cause_back_pain"
     assert denied.get("safety_nlu_vetoed") == {"intent": "red_flag", "confidence": 0.7}
+    assert denied.get("safety_suspected") is None  # denied symptoms: no warning note either
 
-    unsure = _message("my legs feel really weird since yesterday", intent="red_flag", confidence=0.7)
-    component.process([unsure])
-    assert unsure.get("intent")["name"] == "red_flag"  # the NLU layer alone still triggers
+    # A story about an old injury that ends with an ordinary question: the model's guess becomes a note.
+    story = _message("I hurt my back moving house two years ago and work is stressful. does yoga help?", intent="red_flag", confidence=0.7)
+    story.set("intent_ranking", [{"name": "red_flag", "confidence": 0.7}, {"name": "faq_yoga", "confidence": 0.25}])
+    component.process([story])
+    assert story.get("intent")["name"] == "faq_yoga"
+    assert [e["name"] for e in story.get("intent_ranking")] == ["faq_yoga"]
+    assert story.get("safety_suspected") == {"intent": "red_flag", "confidence": 0.7}
+    assert story.get("safety") is None
+
+    rules = _message("I fell down the stairs yesterday and now my back hurts", intent="faq_yoga", confidence=0.9)
+    component.process([rules])
+    assert rules.get("intent")["name"] == "red_flag"  # the rules keep their urgent reply
 
     crisis = _message("I don't know what to do anymore, nothing matters", intent="crisis", confidence=0.6)
     component.process([crisis])
