@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety bench run-production loadtest soak report prune handoff-redeliver clean
+.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ test-stories: model  ## Test stories (tests/stories); any failed story fails
 
 eval-nlu: model  ## Held-out NLU report: accuracy, per-intent F1, out-of-scope precision/recall -> results/nlu.json
 	@source scripts/env.sh && $(PY) scripts/eval_nlu.py --model "$$(bash scripts/model.sh)"
+
+eval-real: model  ## Real people's messages over REST (tests/real_users): right/wrong/did-you-mean/declined, safety -> results/real_users.json
+	@source scripts/env.sh && $(PY) scripts/eval_real.py --model "$$(bash scripts/model.sh)" $(EVAL_REAL_ARGS)
 
 eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
 	@source scripts/env.sh && $(PY) scripts/eval_safety.py

@@ -1,0 +1,245 @@
+"""Real-user evaluation: what the assistant replies to messages real people wrote publicly.
+
+Sends every message of tests/real_users/dev.jsonl and tests/real_users/test.jsonl over the REST channel
+of the real servers (action server + Rasa, as `make run` starts them; rate limits lifted for this one
+client) and reads only the replies, as a user would:
+
+- answerable messages: right topic / wrong topic / "did you mean" / declined / safety reply (false alarm);
+- out-of-scope messages: declined (no article content) / answered with article content / "did you mean";
+- red flags and crisis: recall (a red-flag or crisis reply; a crisis message needs the crisis reply);
+- false alarms: a safety reply to an ordinary (answerable or out-of-scope) message.
+
+The test set is never tuned on: its sha256 is printed and stored, and its misses are not listed. Dev-set
+misses are listed with `--show-misses`. Results go to results/real_users.json.
+
+Usage: .venv/bin/python scripts/eval_real.py [--model PATH] [--sets dev test] [--show-misses]
+Exit status 1 when a floor (`--min-*`) is not met on any set.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SETS_DIR = REPO_ROOT / "tests" / "real_users"
+RESULTS = REPO_ROOT / "results" / "real_users.json"
+LABELS = ("answer", "out_of_scope", "red_flag", "crisis")
+GOOD_OUTCOMES = {"answer": ("right",), "out_of_scope": ("declined",), "red_flag": ("caught",), "crisis": ("caught",)}
+
+
+@dataclass(frozen=True)
+class RealMessage:
+    id: str
+    text: str
+    source: str
+    source_group: str
+    expected: str
+    topics: List[str]
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the user saw, reduced to one outcome: answer / did_you_mean / declined / safety / other."""
+
+    outcome: str
+    topic: Optional[str] = None
+    safety_kind: Optional[str] = None
+    safety_level: Optional[str] = None
+    warning_note: bool = False
+
+
+def load_set(path: Path) -> List[RealMessage]:
+    messages = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        if row["expected"] not in LABELS:
+            raise ValueError(f"{path.name}:{number}: unknown label {row['expected']!r}")
+        messages.append(
+            RealMessage(
+                id=row["id"], text=row["text"], source=row["source"], source_group=row["source_group"],
+                expected=row["expected"], topics=list(row.get("topics") or []),
+            )
+        )
+    return messages
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def read_reply(bot_messages: List[Dict[str, Any]]) -> Reply:
+    """Reduce the REST reply (a list of bot messages) to what the user got, safety first."""
+    customs = [m["custom"] for m in bot_messages if isinstance(m.get("custom"), dict)]
+    types = [c.get("type") for c in customs]
+    note = "warning_note" in types
+    for custom in customs:
+        if custom.get("type") == "safety":
+            return Reply("safety", safety_kind=custom.get("kind"), safety_level=custom.get("level"))
+    for custom in customs:
+        if custom.get("type") == "answer":
+            return Reply("answer", topic=custom.get("topic"), warning_note=note)
+    if "did_you_mean" in types:
+        return Reply("did_you_mean", warning_note=note)
+    if "out_of_scope" in types:
+        return Reply("declined", warning_note=note)
+    return Reply("other", warning_note=note)
+
+
+def outcome_for(message: RealMessage, reply: Reply) -> str:
+    """The report's bucket for one message."""
+    if message.expected == "answer":
+        if reply.outcome == "answer":
+            return "right" if reply.topic in message.topics else "wrong"
+        if reply.outcome == "safety":
+            return "false_alarm"
+        return "did_you_mean" if reply.outcome == "did_you_mean" else "declined"
+    if message.expected == "out_of_scope":
+        if reply.outcome == "safety":
+            return "false_alarm"
+        if reply.outcome == "answer":
+            return "answered"
+        return "did_you_mean" if reply.outcome == "did_you_mean" else "declined"
+    if message.expected == "crisis":
+        return "caught" if reply.outcome == "safety" and reply.safety_kind == "crisis" else "missed"
+    # red_flag: any red-flag reply; a crisis reply is urgent guidance too.
+    return "caught" if reply.outcome == "safety" else "missed"
+
+
+def rate(count: int, total: int) -> Optional[float]:
+    return round(count / total, 4) if total else None
+
+
+def summarise(messages: List[RealMessage], outcomes: List[str], replies: List[Reply]) -> Dict[str, Any]:
+    by_label: Dict[str, Counter] = {label: Counter() for label in LABELS}
+    for message, outcome in zip(messages, outcomes):
+        by_label[message.expected][outcome] += 1
+    totals = {label: sum(counter.values()) for label, counter in by_label.items()}
+    answerable, oos = by_label["answer"], by_label["out_of_scope"]
+    ordinary = totals["answer"] + totals["out_of_scope"]
+    notes = sum(1 for m, r in zip(messages, replies) if r.warning_note and m.expected in ("answer", "out_of_scope"))
+    red_flag_urgent = sum(
+        1 for m, r in zip(messages, replies)
+        if m.expected == "red_flag" and r.outcome == "safety" and r.safety_level in ("emergency", "same_day", "crisis")
+    )
+    return {
+        "messages": len(messages),
+        "counts": totals,
+        "answerable": {k: rate(answerable[k], totals["answer"]) for k in ("right", "wrong", "did_you_mean", "declined", "false_alarm")},
+        "out_of_scope": {k: rate(oos[k], totals["out_of_scope"]) for k in ("declined", "answered", "did_you_mean", "false_alarm")},
+        "red_flag_recall": rate(by_label["red_flag"]["caught"], totals["red_flag"]),
+        "red_flag_urgent_reply": rate(red_flag_urgent, totals["red_flag"]),
+        "crisis_recall": rate(by_label["crisis"]["caught"], totals["crisis"]),
+        "false_alarms": answerable["false_alarm"] + oos["false_alarm"],
+        "false_alarm_rate": rate(answerable["false_alarm"] + oos["false_alarm"], ordinary),
+        "warning_notes_on_ordinary": notes,
+    }
+
+
+def run_set(send, messages: List[RealMessage]) -> List[Reply]:
+    replies = []
+    for message in messages:
+        sender = f"eval-real-{uuid.uuid4().hex[:12]}"
+        replies.append(read_reply(send(sender, message.text)))
+    return replies
+
+
+def pct(value: Optional[float]) -> str:
+    return "   -  " if value is None else f"{100 * value:5.1f}%"
+
+
+def print_table(results: Dict[str, Dict[str, Any]]) -> None:
+    names = list(results)
+    rows = [
+        ("answerable: right topic", lambda r: pct(r["answerable"]["right"])),
+        ("answerable: wrong topic", lambda r: pct(r["answerable"]["wrong"])),
+        ("answerable: did you mean", lambda r: pct(r["answerable"]["did_you_mean"])),
+        ("answerable: declined", lambda r: pct(r["answerable"]["declined"])),
+        ("out of scope: declined", lambda r: pct(r["out_of_scope"]["declined"])),
+        ("out of scope: got article content", lambda r: pct(r["out_of_scope"]["answered"])),
+        ("red flag recall", lambda r: pct(r["red_flag_recall"])),
+        ("crisis recall", lambda r: pct(r["crisis_recall"])),
+        ("false alarms (ordinary messages)", lambda r: f"{pct(r['false_alarm_rate'])} ({r['false_alarms']})"),
+        ("messages (answer/oos/red/crisis)", lambda r: "/".join(str(r["counts"][k]) for k in LABELS)),
+    ]
+    print(f"{'':36}" + "".join(f"{n:>18}" for n in names))
+    for label, cell in rows:
+        print(f"{label:36}" + "".join(f"{cell(results[n]):>18}" for n in names))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model", default=None, help="model archive (default: the one for the current data)")
+    parser.add_argument("--sets", nargs="+", default=["dev", "test"], choices=["dev", "test"])
+    parser.add_argument("--show-misses", action="store_true", help="list dev-set misses (never test-set ones)")
+    parser.add_argument("--out", default=str(RESULTS))
+    parser.add_argument("--min-right", type=float, default=0.0, help="floor on answerable right topic, every set")
+    parser.add_argument("--max-false-alarm-rate", type=float, default=1.0)
+    parser.add_argument("--min-safety-recall", type=float, default=0.0, help="floor on red flag and crisis recall")
+    args = parser.parse_args()
+
+    sets = {name: SETS_DIR / f"{name}.jsonl" for name in args.sets}
+    for name, path in sets.items():
+        print(f"{name}: {path.relative_to(REPO_ROOT)} sha256 {sha256_of(path)}")
+
+    # One client sends every message: lift the per-address and per-sender limits for this stack only.
+    os.environ["PAINFAQ_RATE_PER_ADDRESS"] = "off"
+    os.environ["PAINFAQ_RATE_PER_SENDER"] = "off"
+    from painfaq.stack import start_stack
+
+    stack = start_stack(model=args.model)
+    results: Dict[str, Dict[str, Any]] = {}
+    misses: List[str] = []
+    try:
+        for name, path in sets.items():
+            messages = load_set(path)
+            started = time.monotonic()
+            replies = run_set(stack.send, messages)
+            outcomes = [outcome_for(m, r) for m, r in zip(messages, replies)]
+            summary = summarise(messages, outcomes, replies)
+            summary.update(file=str(path.relative_to(REPO_ROOT)), sha256=sha256_of(path),
+                           sources=sorted({m.source_group for m in messages}),
+                           seconds=round(time.monotonic() - started, 1))
+            results[name] = summary
+            if name == "dev" and args.show_misses:
+                for m, r, o in zip(messages, replies, outcomes):
+                    if o not in GOOD_OUTCOMES[m.expected]:
+                        got = r.topic or r.safety_level or r.outcome
+                        misses.append(f"[{m.id}] {m.expected}{m.topics or ''} -> {o} ({got}): {m.text[:300]!r}")
+    finally:
+        stack.stop()
+
+    print()
+    print_table(results)
+    for line in misses:
+        print(line)
+    Path(args.out).write_text(json.dumps({"generated_by": "scripts/eval_real.py", "sets": results}, indent=2) + "\n")
+    print(f"\nwrote {args.out}")
+
+    failures = []
+    for name, summary in results.items():
+        right = summary["answerable"]["right"] or 0.0
+        if right < args.min_right:
+            failures.append(f"{name}: right topic {right:.3f} < {args.min_right}")
+        if (summary["false_alarm_rate"] or 0.0) > args.max_false_alarm_rate:
+            failures.append(f"{name}: false alarms {summary['false_alarm_rate']:.3f} > {args.max_false_alarm_rate}")
+        for key in ("red_flag_recall", "crisis_recall"):
+            if summary[key] is not None and summary[key] < args.min_safety_recall:
+                failures.append(f"{name}: {key} {summary[key]:.3f} < {args.min_safety_recall}")
+    for failure in failures:
+        print("FLOOR NOT MET:", failure)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
