@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/rasa_*.py requirements.lock \
+inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/rasa_*.py painfaq/question_focus.py requirements.lock \
   | sha256sum | cut -c1-16)
 name="painfaq-$inputs_hash"
 model="models/$name.tar.gz"

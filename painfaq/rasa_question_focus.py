@@ -1,0 +1,80 @@
+"""Rasa NLU components: classify the question of a long message, keep the whole message for everything else.
+
+    pipeline:
+      - name: painfaq.rasa_question_focus.QuestionFocus      # first: before spaCy and the featurizers
+      ...
+      - name: painfaq.rasa_intent_classifier.LinearIntentClassifier
+      - name: painfaq.rasa_question_focus.RestoreText        # right after the intent classifier
+      - name: painfaq.rasa_input_guard.InputGuard
+      - name: painfaq.rasa_safety.SafetyNetClassifier         # reads the whole message again
+
+`QuestionFocus` replaces the text of a long message by its question (painfaq.question_focus.focus) and
+keeps the whole message under `original_text`; it runs on training examples too, so the classifier
+learns from what it will see. `RestoreText` puts the whole message back, so the input guard, the safety
+net, the parse result and the tracker all see what the person wrote.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from painfaq.question_focus import focus
+
+ORIGINAL_TEXT_KEY = "original_text"
+
+
+class _TextStep(GraphComponent):
+    """Shared construction for the two text steps (no config, nothing trained)."""
+
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        self.component_config = config or {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_TextStep":
+        return cls(config)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class QuestionFocus(_TextStep):
+    """Replaces a long message's text by the sentences that ask (the whole text goes to `original_text`)."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            # "/intent" button payloads are parsed by Rasa itself.
+            if not text or text.startswith("/"):
+                continue
+            focused = focus(text)
+            if focused != text:
+                message.set(ORIGINAL_TEXT_KEY, text)
+                message.set(TEXT, focused)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process([m for m in training_data.training_examples if m.get(TEXT)])
+        return training_data
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RestoreText(_TextStep):
+    """Puts the whole message back after the intent classifier has read the focused text."""
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            original = message.get(ORIGINAL_TEXT_KEY)
+            if original:
+                message.set(TEXT, original)
+        return messages

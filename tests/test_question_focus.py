@@ -1,0 +1,66 @@
+"""Finding the question in a long message (painfaq/question_focus.py) and the two Rasa steps around the
+intent classifier (painfaq/rasa_question_focus.py)."""
+from __future__ import annotations
+
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from painfaq.question_focus import focus, sentences
+from painfaq.rasa_question_focus import ORIGINAL_TEXT_KEY, QuestionFocus, RestoreText
+
+STORY = (
+    "I moved house in March and hurt my back carrying boxes, it healed after a few weeks. "
+    "Since then my new job has been really stressful and I sit all day. "
+    "My shoulders are always up by my ears. I've heard yoga can help. Is that true?"
+)
+
+
+def test_short_messages_are_left_as_they_are():
+    for text in ("does yoga help", "my back hurts when im stressed. why?", "/faq_yoga"):
+        assert focus(text) == text
+
+
+def test_a_story_is_reduced_to_its_question_and_the_sentence_it_leans_on():
+    assert focus(STORY) == "I've heard yoga can help. Is that true?"
+
+
+def test_a_self_contained_question_stands_alone():
+    text = STORY.replace("I've heard yoga can help. Is that true?", "Can stress really cause upper back pain when I am anxious?")
+    assert focus(text) == "Can stress really cause upper back pain when I am anxious?"
+    # "like this" points back: the sentence before it comes along.
+    text = STORY.replace("I've heard yoga can help. Is that true?", "Can stress really cause upper back pain like this?")
+    assert focus(text) == "My shoulders are always up by my ears. Can stress really cause upper back pain like this?"
+
+
+def test_asking_without_a_question_mark_counts():
+    text = "Long day again. Back is killing me after ten hours at the desk. Boss on my case all week. any tips for dealing with the tension in my upper back"
+    assert focus(text) == "any tips for dealing with the tension in my upper back"
+
+
+def test_no_question_keeps_the_last_two_sentences():
+    text = "Work is crazy. My back aches every evening. Sleep is bad. I feel tense all the time."
+    assert focus(text) == "Sleep is bad. I feel tense all the time."
+
+
+def test_sentences_split_on_punctuation_newlines_and_trim_marks():
+    assert sentences("One. Two?\nThree [...] four!") == ["One.", "Two?", "Three", "four!"]
+
+
+def test_components_classify_the_focus_and_hand_back_the_whole_message():
+    message = Message(data={TEXT: STORY})
+    QuestionFocus().process([message])
+    assert message.get(TEXT) == "I've heard yoga can help. Is that true?"
+    assert message.get(ORIGINAL_TEXT_KEY) == STORY
+    RestoreText().process([message])
+    assert message.get(TEXT) == STORY
+    short = Message(data={TEXT: "does yoga help"})
+    QuestionFocus().process([short])
+    RestoreText().process([short])
+    assert short.get(TEXT) == "does yoga help" and short.get(ORIGINAL_TEXT_KEY) is None
+
+
+def test_training_examples_are_focused_too():
+    data = TrainingData([Message(data={TEXT: STORY, "intent": "faq_yoga"}), Message(data={TEXT: "/faq_yoga"})])
+    QuestionFocus().process_training_data(data)
+    assert [m.get(TEXT) for m in data.training_examples] == ["I've heard yoga can help. Is that true?", "/faq_yoga"]
