@@ -64,3 +64,21 @@ def test_training_examples_are_focused_too():
     data = TrainingData([Message(data={TEXT: STORY, "intent": "faq_yoga"}), Message(data={TEXT: "/faq_yoga"})])
     QuestionFocus().process_training_data(data)
     assert [m.get(TEXT) for m in data.training_examples] == ["I've heard yoga can help. Is that true?", "/faq_yoga"]
+
+
+def test_a_long_message_is_never_read_as_a_short_reply():
+    message = Message(data={TEXT: "so what's the point?"})
+    message.set(ORIGINAL_TEXT_KEY, STORY)
+    message.set("intent", {"name": "deny", "confidence": 0.5})
+    message.set("intent_ranking", [
+        {"name": "deny", "confidence": 0.5}, {"name": "faq_yoga", "confidence": 0.3}, {"name": "out_of_scope", "confidence": 0.2},
+    ])
+    RestoreText(RestoreText.get_default_config()).process([message])
+    assert message.get("intent") == {"name": "faq_yoga", "confidence": 0.6}
+    assert [e["name"] for e in message.get("intent_ranking")] == ["faq_yoga", "out_of_scope"]
+    # A short message keeps its "no".
+    short = Message(data={TEXT: "no"})
+    short.set("intent", {"name": "deny", "confidence": 0.9})
+    short.set("intent_ranking", [{"name": "deny", "confidence": 0.9}, {"name": "faq_yoga", "confidence": 0.1}])
+    RestoreText(RestoreText.get_default_config()).process([short])
+    assert short.get("intent")["name"] == "deny"
