@@ -44,6 +44,9 @@ class SafetyFinding:
     level: str  # "emergency" | "same_day" | "crisis"
 
 
+_SENTENCE_ENDS = {".", "!", "?", ";"}
+
+
 @dataclass(frozen=True)
 class _Rule:
     id: str
@@ -56,6 +59,7 @@ class _Rule:
     unless_followed_by: Tuple[Tuple[str, ...], ...]
     followed_by_any: Tuple[Tuple[str, ...], ...]
     skip_general_questions: bool
+    unless_near: Tuple[Tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,7 @@ class SafetyNet:
         self._levels: List[str] = list(content["levels"])
         self._gap_stops: List[str] = list(matching.get("gap_stops", []))
         self._default_window: int = int(matching.get("context_window", 3))
+        self._near_window: int = int(matching.get("near_window", 8))
         general = matching.get("general_question", {})
         self._gq_window: int = int(general.get("window", 3))
         self._gq_personal: Set[str] = set(general.get("personal_words", []))
@@ -173,6 +178,7 @@ class SafetyNet:
                 unless_followed_by=self._phrase_lemmas(raw.get("unless_followed_by", [])),
                 followed_by_any=self._phrase_lemmas(raw.get("followed_by_any", [])),
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
+                unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
             )
             self._rules[rule.id] = rule
             patterns = [self._expand_pattern(p, rule.id) for p in raw.get("patterns", [])]
@@ -372,7 +378,23 @@ class SafetyNet:
             return False
         if rule.skip_general_questions and self._general_question(doc, m):
             return False
+        if rule.unless_near and self._near(doc, m, rule.unless_near):
+            return False
         return True
+
+    def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
+        """A phrase within `matching.near_window` tokens before or after the match, in the same sentence:
+        "fell off my bike as a kid", "years ago I was in a car accident", "chest gets tight (heart checked, fine)"."""
+        lemmas = doc.user_data[_LEMMAS]
+        first, last = m.start, m.end
+        while first > 0 and m.start - first < self._near_window and lemmas[first - 1] not in _SENTENCE_ENDS:
+            first -= 1
+        while last < len(lemmas) and last - m.end < self._near_window and lemmas[last] not in _SENTENCE_ENDS:
+            last += 1
+        window = lemmas[first:last]
+        return any(
+            tuple(window[i : i + len(phrase)]) == phrase for phrase in phrases for i in range(len(window) - len(phrase) + 1)
+        )
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
         """'can anxiety cause chest tightness?': a cue such as 'cause' right before the symptom, and

@@ -455,3 +455,15 @@ def test_safety_nlu_data() -> None:
     test_texts = {norm(m.text) for m in eval_safety.load_urgent()} | {norm(m.text) for m in eval_safety.load_ordinary()}
     assert not set(mine) & others, "safety examples duplicated in other NLU files"
     assert not set(mine) & test_texts, "safety training examples duplicated in the safety test sets"
+
+
+def test_history_and_already_checked_markers_only_apply_near_the_match(net: SafetyNet) -> None:
+    """`unless_near` (content/safety.yml, matching.history_markers / already_checked_markers)."""
+    assert net.check("fell off my bike as a kid, now my back aches when work is stressful") is None
+    assert net.check("I fell off my bike this morning and my back is killing me") is not None
+    # The marker must be in the same sentence as the event.
+    assert net.check("I fell off a ladder yesterday. My knee healed years ago.") is not None
+    assert net.check("my chest gets tight when I'm stressed (they checked my heart, it's fine)") is None
+    assert net.check("my chest gets tight and it hurts to breathe") is not None
+    # Cancer history stays a red flag however long ago it was.
+    assert net.check("I had breast cancer years ago and now there's a new ache in my back") is not None
