@@ -18,6 +18,8 @@ cannot be read as "no".
 """
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -28,6 +30,7 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from painfaq import question_focus
 from painfaq.question_focus import focus
 
 ORIGINAL_TEXT_KEY = "original_text"
@@ -53,6 +56,11 @@ class _TextStep(GraphComponent):
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
 class QuestionFocus(_TextStep):
     """Replaces a long message's text by the sentences that ask (the whole text goes to `original_text`)."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Rasa caches the focused training data by config; a change to the focusing rules must retrain."""
+        return hashlib.sha256(Path(question_focus.__file__).read_bytes()).hexdigest()
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

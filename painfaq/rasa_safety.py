@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Text, Type
+from typing import Any, Dict, List, Optional, Set, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -132,6 +132,8 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             elif self._nlu_intent(message) == "red_flag":
                 negated = self.component_config.get("veto_negated_nlu", True) and self.net.only_negated_red_flags(text)
                 self._demote(message, VETO_KEY if negated else SUSPECTED_KEY)
+            else:
+                self._drop_red_flag(message)
         return messages
 
     @staticmethod
@@ -139,11 +141,38 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
     @staticmethod
-    def _demote(message: Message, key: str) -> None:
+    def _rescaled_without(message: Message, removed: Set[str]) -> List[Dict[Text, Any]]:
+        """The ranking without the `removed` intents, the rest rescaled by what red_flag held: the topic the
+        person asked about, given that it is not a red flag (the rules decide red flags; the model's guess
+        only adds a note)."""
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        kept = [dict(e) for e in ranking if e.get(INTENT_NAME_KEY) not in removed]
+        red_flag = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if e.get(INTENT_NAME_KEY) == "red_flag")
+        if 0.0 < red_flag < 1.0:
+            for entry in kept:
+                entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / (1.0 - red_flag)
+        return kept
+
+    @classmethod
+    def _drop_red_flag(cls, message: Message) -> None:
+        """A red_flag further down the ranking must not make the topic look unsure either. A crisis
+        prediction on top is left exactly as it is."""
+        if cls._nlu_intent(message) == "crisis":
+            return
+        ranking = message.get(INTENT_RANKING_KEY) or []
+        if not any(e.get(INTENT_NAME_KEY) == "red_flag" for e in ranking):
+            return
+        kept = cls._rescaled_without(message, {"red_flag"})
+        if kept:
+            message.set(INTENT, dict(kept[0]), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
+
+    @classmethod
+    def _demote(cls, message: Message, key: str) -> None:
         """Drop the NLU model's red_flag: the next intent in the ranking takes over (and
         FallbackClassifier may still turn a weak one into nlu_fallback). `key` records why."""
         vetoed = dict(message.get(INTENT) or {})
-        ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) not in ("red_flag", "crisis")]
+        ranking = cls._rescaled_without(message, {"red_flag", "crisis"})
         if not ranking:
             return
         message.set(INTENT, dict(ranking[0]), add_to_output=True)

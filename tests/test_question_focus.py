@@ -82,3 +82,14 @@ def test_a_long_message_is_never_read_as_a_short_reply():
     short.set("intent_ranking", [{"name": "deny", "confidence": 0.9}, {"name": "faq_yoga", "confidence": 0.1}])
     RestoreText(RestoreText.get_default_config()).process([short])
     assert short.get("intent")["name"] == "deny"
+
+
+def test_several_questions_are_all_kept():
+    text = ("My back has hurt for months and my job is a nightmare. Is this from stress? And will physical therapy help me. "
+            "Also how long does it usually last?")
+    # "Is this..." points back, so the sentence before it comes along.
+    assert focus(text) == text
+    text = text.replace("Is this from stress?", "Can stress cause back pain like that?")
+    assert focus(text).startswith("My back has hurt")
+    text = text.replace("like that", "at all")
+    assert focus(text) == "Can stress cause back pain at all? And will physical therapy help me. Also how long does it usually last?"

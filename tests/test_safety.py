@@ -467,3 +467,21 @@ def test_history_and_already_checked_markers_only_apply_near_the_match(net: Safe
     assert net.check("my chest gets tight and it hurts to breathe") is not None
     # Cancer history stays a red flag however long ago it was.
     assert net.check("I had breast cancer years ago and now there's a new ache in my back") is not None
+
+
+def test_a_red_flag_further_down_the_ranking_does_not_make_the_topic_unsure(component: Any) -> None:
+    message = _message("my back aches since the stressful move, does yoga help?", intent="faq_yoga", confidence=0.45)
+    message.set("intent_ranking", [
+        {"name": "faq_yoga", "confidence": 0.45}, {"name": "red_flag", "confidence": 0.4}, {"name": "faq_sleep", "confidence": 0.15},
+    ])
+    component.process([message])
+    assert [e["name"] for e in message.get("intent_ranking")] == ["faq_yoga", "faq_sleep"]
+    assert abs(message.get("intent")["confidence"] - 0.75) < 1e-9
+    assert message.get("safety_suspected") is None
+    # A crisis prediction on top is never rescaled or reordered.
+    crisis = _message("nothing matters anymore and my back hurts", intent="crisis", confidence=0.4)
+    crisis.set("intent_ranking", [
+        {"name": "crisis", "confidence": 0.4}, {"name": "faq_yoga", "confidence": 0.35}, {"name": "red_flag", "confidence": 0.25},
+    ])
+    component.process([crisis])
+    assert crisis.get("intent") == {"name": "crisis", "confidence": 0.4}
