@@ -11,14 +11,19 @@ the entities `safety_category` and `safety_level`, and stores the whole finding 
 key `safety` (kept in parse_data, so actions read it from tracker.latest_message["safety"];
 painfaq.safety.finding_from_parse_data rebuilds it).
 
-When the rules find nothing, the NLU model's own prediction is the second layer:
-- `crisis` stays: crisis is never softened.
-- `red_flag` never replaces an answer on a guess. The model cannot see negation or tell a story about
-  an old injury from a new one, so its red_flag is demoted: the next intent in the ranking takes over
-  (and FallbackClassifier may still turn a weak one into nlu_fallback), and the message key
-  `safety_suspected` tells the actions to add the warning-sign note under whatever they reply.
-  When the message only denies red flags ("no numbness, no bladder problems - is it anxiety?", config
-  `veto_negated_nlu`, default on) no note is added; the diagnostics go to `safety_nlu_vetoed`.
+When the rules find nothing, a second, learned layer decides (painfaq/safety_model.py, trained with the
+model on the NLU examples of `crisis` and `red_flag` against all others). It reads the whole message,
+whereas the intent classifier reads only the question of a long one:
+- crisis probability >= `crisis_threshold`: intent `crisis` with confidence 1.0, as for a rule finding
+  (crisis is never softened);
+- red-flag probability >= `red_flag_threshold`: the answer stays, and the message key `safety_suspected`
+  tells the actions to add the warning-sign note under it. A guess never replaces an answer. When the
+  message only denies red flags ("no numbness, no bladder problems - is it anxiety?", config
+  `veto_negated_nlu`) no note is added; the diagnostics go to `safety_nlu_vetoed`;
+- the intent classifier's own `crisis` / `red_flag` guesses are set aside and the rest of its ranking is
+  rescaled, so they cannot make a topic look unsure either. The probabilities go to `safety_nlu`.
+A model trained before this layer existed falls back to the intent classifier's guesses (crisis kept,
+red_flag demoted to a note).
 """
 from __future__ import annotations
 
@@ -46,7 +51,12 @@ from rasa.shared.nlu.constants import (
     TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.pipeline import Pipeline
+import joblib
 
+from painfaq import safety_model
+from painfaq.rasa_question_focus import ORIGINAL_TEXT_KEY
 from painfaq.safety import SafetyFinding, SafetyNet, load_default_safety_net, load_spacy_model
 
 logger = logging.getLogger(__name__)
@@ -54,17 +64,21 @@ logger = logging.getLogger(__name__)
 SAFETY_KEY = "safety"
 VETO_KEY = "safety_nlu_vetoed"
 SUSPECTED_KEY = "safety_suspected"
+MODEL_FILE = "safety_nlu.joblib"
+LEARNED_KEY = "safety_nlu"
 CATEGORY_ENTITY = "safety_category"
 LEVEL_ENTITY = "safety_level"
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SafetyNetClassifier(GraphComponent, IntentClassifier):
     """Overrides the intent with red_flag / crisis when the rule-based safety net finds one."""
 
     @classmethod
     def required_components(cls) -> List[Type]:
-        return [IntentClassifier]
+        # It must come after the intent classifier in config.yml (it rewrites that ranking), but its own
+        # training needs none: Rasa checks required components against the training graph too.
+        return []
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -75,11 +89,27 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             # Overrule an NLU-only `red_flag` when the message only denies red flags ("no numbness,
             # no bladder problems, is it anxiety?"); see SafetyNet.only_negated_red_flags.
             "veto_negated_nlu": True,
+            # The learned layer (painfaq/safety_model.py) reads the whole message: crisis reply at or above
+            # `crisis_threshold`, warning-sign note at or above `red_flag_threshold` (chosen on the dev set
+            # of real messages and tests/safety; docs/real-users.md).
+            "crisis_threshold": 0.6,
+            "red_flag_threshold": 0.7,
+            "C": 30.0,
         }
 
-    def __init__(self, config: Dict[Text, Any], net: Optional[SafetyNet] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        net: Optional[SafetyNet] = None,
+        model: Optional[Pipeline] = None,
+        model_storage: Optional[ModelStorage] = None,
+        resource: Optional[Resource] = None,
+    ) -> None:
         self.component_config = config
         self._net = net
+        self._model = model
+        self._model_storage = model_storage
+        self._resource = resource
 
     @classmethod
     def create(
@@ -89,7 +119,17 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "SafetyNetClassifier":
-        return cls(config)
+        return cls(config, model_storage=model_storage, resource=resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the whole-message layer on the NLU examples (their whole text, before QuestionFocus)."""
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        texts = [m.get(ORIGINAL_TEXT_KEY) or m.get(TEXT) for m in examples]
+        self._model = safety_model.fit(texts, [m.get(INTENT) for m in examples], c=float(self.component_config["C"]))
+        if self._model_storage is not None and self._resource is not None:
+            with self._model_storage.write_to(self._resource) as directory:
+                joblib.dump(self._model, directory / MODEL_FILE)
+        return self._resource  # type: ignore[return-value]
 
     @classmethod
     def load(
@@ -102,6 +142,11 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
     ) -> "SafetyNetClassifier":
         """At inference the net is built when the model loads, so the first user does not wait for it."""
         component = cls.create(config, model_storage, resource, execution_context)
+        try:
+            with model_storage.read_from(resource) as directory:
+                component._model = joblib.load(directory / MODEL_FILE)
+        except (ValueError, FileNotFoundError):
+            logger.warning("Safety net: no learned layer in this model; the intent classifier's guess is used instead")
         _ = component.net
         return component
 
@@ -129,6 +174,8 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             finding = self.net.check(text)
             if finding is not None:
                 self._apply(message, finding, text)
+            elif self._model is not None:
+                self._apply_learned_layer(message, text)
             elif self._nlu_intent(message) == "red_flag":
                 negated = self.component_config.get("veto_negated_nlu", True) and self.net.only_negated_red_flags(text)
                 self._demote(message, VETO_KEY if negated else SUSPECTED_KEY)
@@ -136,21 +183,42 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
                 self._drop_red_flag(message)
         return messages
 
+    def _apply_learned_layer(self, message: Message, text: str) -> None:
+        """The whole-message model decides crisis and red-flag suspicions; the intent classifier's own
+        crisis / red_flag guesses (made on the question of a long message) are set aside."""
+        assert self._model is not None
+        p = safety_model.probabilities(self._model, text)
+        ranking = self._rescaled_without(message, {"red_flag", "crisis"})
+        message.set(LEARNED_KEY, {k: round(v, 4) for k, v in p.items()}, add_to_output=True)
+        if p.get("crisis", 0.0) >= float(self.component_config["crisis_threshold"]):
+            # Like a rule finding: certain for the policies, so FallbackClassifier cannot turn it into a
+            # "did you mean" (the probability stays in `safety_nlu`).
+            crisis = {INTENT_NAME_KEY: "crisis", PREDICTED_CONFIDENCE_KEY: 1.0}
+            message.set(INTENT, crisis, add_to_output=True)
+            message.set(INTENT_RANKING_KEY, [crisis] + [{**e, PREDICTED_CONFIDENCE_KEY: 0.0} for e in ranking], add_to_output=True)
+            return
+        if ranking:
+            message.set(INTENT, dict(ranking[0]), add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+        if p.get("red_flag", 0.0) >= float(self.component_config["red_flag_threshold"]):
+            negated = self.component_config.get("veto_negated_nlu", True) and self.net.only_negated_red_flags(text)
+            suspicion = {"intent": "red_flag", "confidence": p["red_flag"]}
+            message.set(VETO_KEY if negated else SUSPECTED_KEY, suspicion, add_to_output=True)
+
     @staticmethod
     def _nlu_intent(message: Message) -> Optional[str]:
         return (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
 
     @staticmethod
     def _rescaled_without(message: Message, removed: Set[str]) -> List[Dict[Text, Any]]:
-        """The ranking without the `removed` intents, the rest rescaled by what red_flag held: the topic the
-        person asked about, given that it is not a red flag (the rules decide red flags; the model's guess
-        only adds a note)."""
+        """The ranking without the `removed` intents, the rest rescaled by what they held: the topic the
+        person asked about, given that it is not a red flag or crisis (the safety layers decide those)."""
         ranking = message.get(INTENT_RANKING_KEY) or []
         kept = [dict(e) for e in ranking if e.get(INTENT_NAME_KEY) not in removed]
-        red_flag = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if e.get(INTENT_NAME_KEY) == "red_flag")
-        if 0.0 < red_flag < 1.0:
+        mass = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if e.get(INTENT_NAME_KEY) in removed)
+        if 0.0 < mass < 1.0:
             for entry in kept:
-                entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / (1.0 - red_flag)
+                entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / (1.0 - mass)
         return kept
 
     @classmethod

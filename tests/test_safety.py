@@ -350,7 +350,7 @@ def test_component_is_registered_as_intent_classifier() -> None:
     registered = DefaultV1Recipe._from_registry(SafetyNetClassifier.__name__)
     assert registered.clazz is SafetyNetClassifier
     assert DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER in registered.types
-    assert registered.is_trainable is False
+    assert registered.is_trainable is True  # the whole-message layer (painfaq/safety_model.py) trains with the model
 
 
 def test_component_sets_red_flag_intent_and_entities(component: Any) -> None:

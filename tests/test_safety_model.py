@@ -1,0 +1,92 @@
+"""The safety net's learned layer (painfaq/safety_model.py) and how SafetyNetClassifier uses it: it reads the
+whole message, trains and persists with the Rasa model, and sets aside the intent classifier's own guesses."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, List, Tuple
+
+import pytest
+import yaml
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from painfaq import safety_model
+from painfaq.rasa_question_focus import ORIGINAL_TEXT_KEY
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def nlu_examples() -> List[Tuple[str, str]]:
+    examples = []
+    for path in sorted((REPO_ROOT / "data" / "nlu").glob("*.yml")):
+        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []):
+            if "intent" in block:
+                for line in block["examples"].splitlines():
+                    if line.strip().startswith("- "):
+                        examples.append((re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]), block["intent"]))
+    return examples
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from painfaq.rasa_safety import SafetyNetClassifier
+
+    storage = LocalModelStorage(tmp_path_factory.mktemp("safety_storage"))
+    resource = Resource("safety")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {**SafetyNetClassifier.get_default_config(), "crisis_threshold": 0.6, "red_flag_threshold": 0.7}
+    component = SafetyNetClassifier.create(config, storage, resource, context)
+    messages = [Message(data={"text": text, "intent": intent}) for text, intent in nlu_examples()]
+    # One focused training example: the layer must learn from the whole text.
+    messages[0].set(ORIGINAL_TEXT_KEY, "a long story " + messages[0].get("text"))
+    component.train(TrainingData(messages))
+    return SafetyNetClassifier.load(config, storage, resource, context)
+
+
+def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
+    message = Message(data={"text": text})
+    message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]}, add_to_output=True)
+    message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking], add_to_output=True)
+    message.set("entities", [], add_to_output=True)
+    return message
+
+
+def test_labels_are_crisis_red_flag_or_other():
+    assert [safety_model.label_for(i) for i in ("crisis", "red_flag", "faq_yoga", "out_of_scope")] == [
+        "crisis", "red_flag", "other", "other"
+    ]
+
+
+def test_the_layer_is_persisted_and_loaded_with_the_model(trained: Any):
+    assert trained._model is not None
+    p = safety_model.probabilities(trained._model, "does yoga help with back pain from stress")
+    assert set(p) == {"crisis", "red_flag", "other"} and abs(sum(p.values()) - 1.0) < 1e-6
+
+
+def test_the_classifiers_crisis_guess_on_a_fragment_is_set_aside(trained: Any):
+    message = parsed("I don't want drugs and I don't want surgery for my back, so what's the point?",
+                     [("crisis", 0.8), ("faq_relief_overview", 0.15), ("out_of_scope", 0.05)])
+    trained.process([message])
+    assert message.get("intent")["name"] == "faq_relief_overview"
+    assert abs(message.get("intent")["confidence"] - 0.75) < 1e-9
+    assert 0.0 <= message.get("safety_nlu")["crisis"] < 0.6
+
+
+def test_crisis_language_anywhere_in_the_story_gets_the_crisis_reply(trained: Any):
+    text = ("My back has hurt for ten years and work is a mess. Honestly I dont see the point of anything anymore and "
+            "I think everyone would be better off if I just disappeared for good. Anyway does physio help?")
+    message = parsed(text, [("faq_physical_therapy", 0.9), ("out_of_scope", 0.1)])
+    trained.process([message])
+    assert message.get("intent") == {"name": "crisis", "confidence": 1.0}
+    assert all(e["confidence"] == 0.0 for e in message.get("intent_ranking")[1:])
+
+
+def test_rules_still_come_first(trained: Any):
+    message = parsed("I fell down the stairs this morning and my back hurts, does yoga help?", [("faq_yoga", 0.9)])
+    trained.process([message])
+    assert message.get("intent")["name"] == "red_flag" and message.get("safety")["rule_id"]
