@@ -60,6 +60,7 @@ class _Rule:
     followed_by_any: Tuple[Tuple[str, ...], ...]
     skip_general_questions: bool
     unless_near: Tuple[Tuple[str, ...], ...] = ()
+    note_if_near: Tuple[Tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ class SafetyNet:
                 followed_by_any=self._phrase_lemmas(raw.get("followed_by_any", [])),
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
+                note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
             )
             self._rules[rule.id] = rule
             patterns = [self._expand_pattern(p, rule.id) for p in raw.get("patterns", [])]
@@ -200,14 +202,28 @@ class SafetyNet:
 
     def findings(self, text: str) -> List[SafetyFinding]:
         """Every finding in `text` (one per rule), most urgent first."""
+        return self._findings(text)[0]
+
+    def wants_note(self, text: str) -> bool:
+        """True when a rule matched only in a way that calls for the warning-sign note under the answer, not
+        for an urgent reply (`note_if_near`: "my chest gets tight whenever I'm anxious" is the person's known
+        pattern, not a new emergency) and nothing else triggered."""
+        findings, noted = self._findings(text)
+        return not findings and noted
+
+    def _findings(self, text: str) -> Tuple[List[SafetyFinding], bool]:
         if not text or not text.strip():
-            return []
+            return [], False
         doc = self._analyse(text)
         matches = self._raw_matches(doc)
         covered = {i for m in matches for i in range(m.start, m.end)}
         best: Dict[str, _Match] = {}
+        noted = False
         for m in matches:
             if m.rule.id in best or not self._keep(doc, m, covered):
+                continue
+            if m.rule.note_if_near and self._near(doc, m, m.rule.note_if_near):
+                noted = True
                 continue
             best[m.rule.id] = m
         ordered = sorted(best.values(), key=lambda m: (self._levels.index(m.rule.level), m.start))
@@ -220,7 +236,7 @@ class SafetyNet:
                 level=m.rule.level,
             )
             for m in ordered
-        ]
+        ], noted
 
     def only_negated_red_flags(self, text: str) -> bool:
         """True if the message mentions red-flag symptoms only to deny them ("no numbness, no bladder

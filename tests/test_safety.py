@@ -485,3 +485,13 @@ def test_a_red_flag_further_down_the_ranking_does_not_make_the_topic_unsure(comp
     ])
     component.process([crisis])
     assert crisis.get("intent") == {"name": "crisis", "confidence": 0.4}
+
+
+def test_a_known_anxiety_pattern_gets_the_note_not_the_urgent_reply(net: SafetyNet) -> None:
+    recurring = "my chest gets tight whenever I'm anxious and my upper back aches, is that tension?"
+    assert net.check(recurring) is None and net.wants_note(recurring)
+    # No pattern named, or something new and different: urgent as before.
+    for text in ("chest tightness and back pain, is it anxiety?",
+                 "my chest gets tight when i get stressed but today it's crushing and going into my left arm"):
+        assert net.check(text) is not None and not net.wants_note(text)
+    assert not net.wants_note("does yoga help with back pain")
