@@ -12,8 +12,8 @@ client) and reads only the replies, as a user would:
 The test set is never tuned on: its sha256 is printed and stored, and its misses are not listed. Dev-set
 misses are listed with `--show-misses`. Results go to results/real_users.json.
 
-Usage: .venv/bin/python scripts/eval_real.py [--model PATH] [--sets dev test] [--show-misses]
-Exit status 1 when a floor (`--min-*`) is not met on any set.
+Usage: .venv/bin/python scripts/eval_real.py [--model PATH] [--sets dev test] [--show-misses] [--floor dev:right=0.5 ...]
+Exit status 1 when a regression floor (`--floor`) is not met.
 """
 from __future__ import annotations
 
@@ -21,13 +21,14 @@ import argparse
 import hashlib
 import json
 import os
+import statistics
 import sys
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETS_DIR = REPO_ROOT / "tests" / "real_users"
@@ -146,12 +147,42 @@ def summarise(messages: List[RealMessage], outcomes: List[str], replies: List[Re
     }
 
 
-def run_set(send, messages: List[RealMessage]) -> List[Reply]:
-    replies = []
+def run_set(send, messages: List[RealMessage]) -> Tuple[List[Reply], List[float]]:
+    """Each message from a new sender (a first message, as real people's were); the reply and its latency."""
+    replies, latencies = [], []
     for message in messages:
         sender = f"eval-real-{uuid.uuid4().hex[:12]}"
-        replies.append(read_reply(send(sender, message.text)))
-    return replies
+        started = time.perf_counter()
+        bot_messages = send(sender, message.text)
+        latencies.append(1000 * (time.perf_counter() - started))
+        replies.append(read_reply(bot_messages))
+    return replies, latencies
+
+
+# metric -> (how to read it from a set's summary, True if higher is better)
+FLOOR_METRICS = {
+    "right": (lambda s: s["answerable"]["right"], True),
+    "wrong": (lambda s: s["answerable"]["wrong"], False),
+    "oos_declined": (lambda s: s["out_of_scope"]["declined"], True),
+    "red_flag_recall": (lambda s: s["red_flag_recall"], True),
+    "crisis_recall": (lambda s: s["crisis_recall"], True),
+    "false_alarm_rate": (lambda s: s["false_alarm_rate"], False),
+}
+
+
+def check_floor(spec: str, results: Dict[str, Dict[str, Any]]) -> List[str]:
+    """`dev:right=0.5` -> [] if met (or the set was not run), else one failure line."""
+    set_name, _, rest = spec.partition(":")
+    metric, _, value = rest.partition("=")
+    if metric not in FLOOR_METRICS or not value:
+        raise SystemExit(f"bad --floor {spec!r}: use SET:METRIC=VALUE with METRIC in {sorted(FLOOR_METRICS)}")
+    if set_name not in results:
+        return []
+    read, higher_is_better = FLOOR_METRICS[metric]
+    measured = read(results[set_name]) or 0.0
+    limit = float(value)
+    met = measured >= limit if higher_is_better else measured <= limit
+    return [] if met else [f"{set_name}: {metric} {measured:.3f} {'<' if higher_is_better else '>'} {limit}"]
 
 
 def pct(value: Optional[float]) -> str:
@@ -171,6 +202,7 @@ def print_table(results: Dict[str, Dict[str, Any]]) -> None:
         ("crisis recall", lambda r: pct(r["crisis_recall"])),
         ("false alarms (ordinary messages)", lambda r: f"{pct(r['false_alarm_rate'])} ({r['false_alarms']})"),
         ("messages (answer/oos/red/crisis)", lambda r: "/".join(str(r["counts"][k]) for k in LABELS)),
+        ("latency over REST p50 / p95 (ms)", lambda r: f"{r['latency_ms']['p50']} / {r['latency_ms']['p95']}"),
     ]
     print(f"{'':36}" + "".join(f"{n:>18}" for n in names))
     for label, cell in rows:
@@ -183,9 +215,9 @@ def main() -> int:
     parser.add_argument("--sets", nargs="+", default=["dev", "test"], choices=["dev", "test"])
     parser.add_argument("--show-misses", action="store_true", help="list dev-set misses (never test-set ones)")
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--min-right", type=float, default=0.0, help="floor on answerable right topic, every set")
-    parser.add_argument("--max-false-alarm-rate", type=float, default=1.0)
-    parser.add_argument("--min-safety-recall", type=float, default=0.0, help="floor on red flag and crisis recall")
+    parser.add_argument("--floor", action="append", default=[], metavar="SET:METRIC=VALUE",
+                        help="regression floor, e.g. dev:right=0.5 or test:false_alarm_rate=0.25 (a ceiling for "
+                             "false_alarm_rate and wrong); metrics: " + ", ".join(sorted(FLOOR_METRICS)))
     args = parser.parse_args()
 
     sets = {name: SETS_DIR / f"{name}.jsonl" for name in args.sets}
@@ -204,12 +236,15 @@ def main() -> int:
         for name, path in sets.items():
             messages = load_set(path)
             started = time.monotonic()
-            replies = run_set(stack.send, messages)
+            replies, latencies = run_set(stack.send, messages)
             outcomes = [outcome_for(m, r) for m, r in zip(messages, replies)]
             summary = summarise(messages, outcomes, replies)
             summary.update(file=str(path.relative_to(REPO_ROOT)), sha256=sha256_of(path),
                            sources=sorted({m.source_group for m in messages}),
-                           seconds=round(time.monotonic() - started, 1))
+                           seconds=round(time.monotonic() - started, 1),
+                           latency_ms={"p50": round(statistics.median(latencies), 1),
+                                       "p95": round(statistics.quantiles(latencies, n=20)[-1], 1),
+                                       "mean_words": round(statistics.mean(len(m.text.split()) for m in messages), 1)})
             results[name] = summary
             if name == "dev" and args.show_misses:
                 for m, r, o in zip(messages, replies, outcomes):
@@ -226,16 +261,7 @@ def main() -> int:
     Path(args.out).write_text(json.dumps({"generated_by": "scripts/eval_real.py", "sets": results}, indent=2) + "\n")
     print(f"\nwrote {args.out}")
 
-    failures = []
-    for name, summary in results.items():
-        right = summary["answerable"]["right"] or 0.0
-        if right < args.min_right:
-            failures.append(f"{name}: right topic {right:.3f} < {args.min_right}")
-        if (summary["false_alarm_rate"] or 0.0) > args.max_false_alarm_rate:
-            failures.append(f"{name}: false alarms {summary['false_alarm_rate']:.3f} > {args.max_false_alarm_rate}")
-        for key in ("red_flag_recall", "crisis_recall"):
-            if summary[key] is not None and summary[key] < args.min_safety_recall:
-                failures.append(f"{name}: {key} {summary[key]:.3f} < {args.min_safety_recall}")
+    failures = [f for spec in args.floor for f in check_floor(spec, results)]
     for failure in failures:
         print("FLOOR NOT MET:", failure)
     return 1 if failures else 0
