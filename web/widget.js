@@ -307,6 +307,8 @@
           // bubble of its own. Its text twin (text + buttons) came just before this payload.
           var twin = previousIsTwin && previous.kind === "text" ? previous : null;
           var rated = out[out.length - (twin ? 2 : 1)];
+          // A warning-sign note may stand between the answer and its prompt: the prompt rates the answer.
+          if (rated && rated.note) rated = out[out.length - (twin ? 3 : 2)];
           var feedback = normalizeFeedback({
             prompt: twin ? twin.text : custom.prompt,
             buttons: twin && twin.buttons.length ? twin.buttons : custom.buttons,
@@ -322,6 +324,9 @@
           } else if (asText(custom.text)) {
             out.push({ role: "bot", kind: "text", text: asText(custom.text, 4000), buttons: [], safety: level });
           }
+        } else if (custom.type === "warning_note") {
+          // The warning signs under an answer (a red flag was only suspected): its text twin came just before.
+          if (previousIsTwin && previous.kind === "text") previous.note = true;
         }
         // Other custom payloads (did_you_mean, out_of_scope, handoff, …) only tag the text beside them.
         return;

@@ -65,3 +65,29 @@ def test_a_prompt_without_an_answer_before_it_is_an_ordinary_message(stub_rasa, 
     widget.ask("hm")
     expect(widget.last_bot()).to_contain_text("Was this helpful?")
     expect(widget.last_bot().get_by_role("button")).to_have_count(2)
+
+
+def test_a_warning_note_between_the_answer_and_the_prompt_keeps_the_prompt_under_the_answer(
+    stub_rasa, demo, new_page, widget_for, make_answer
+):
+    note = "In case it applies to you: call 911 or go to the emergency department if you have chest pain."
+
+    def reply(s, m):
+        answer = answer_with_prompt(make_answer, s)
+        prompt = answer[-2:]
+        return answer[:-2] + [
+            {"recipient_id": s, "text": note},
+            {"recipient_id": s, "custom": {"type": "warning_note"}},
+        ] + prompt
+
+    stub_rasa.replies["anxiety?"] = reply
+    session = new_page(demo(stub_rasa.url))
+    widget = widget_for(session.page)
+    widget.open()
+    widget.ask("anxiety?")
+    expect(widget.bot_messages()).to_have_count(3)  # greeting, the answer (with its prompt), the note
+    answer = widget.bot_messages().nth(1)
+    expect(answer).to_have_class(re.compile("pfw-msg--answer"))
+    expect(answer.get_by_role("group", name="Was this helpful?").get_by_role("button")).to_have_text(["Yes", "No"])
+    expect(widget.last_bot()).to_contain_text(note)
+    assert session.page_errors == [] and session.csp_violations() == []
