@@ -171,12 +171,12 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             # "/intent" button payloads are parsed by Rasa itself.
             if not text.strip() or text.startswith("/"):
                 continue
-            finding = self.net.check(text)
+            finding, note = self.net.assess(text)
             if finding is not None:
                 self._apply(message, finding, text)
             elif self._model is not None:
                 self._apply_learned_layer(message, text)
-                if self.net.wants_note(text) and message.get(INTENT, {}).get(INTENT_NAME_KEY) != "crisis":
+                if note and message.get(INTENT, {}).get(INTENT_NAME_KEY) != "crisis":
                     message.set(SUSPECTED_KEY, {"rule": "note_if_near"}, add_to_output=True)
             elif self._nlu_intent(message) == "red_flag":
                 negated = self.component_config.get("veto_negated_nlu", True) and self.net.only_negated_red_flags(text)

@@ -204,6 +204,11 @@ class SafetyNet:
         """Every finding in `text` (one per rule), most urgent first."""
         return self._findings(text)[0]
 
+    def assess(self, text: str) -> Tuple[Optional[SafetyFinding], bool]:
+        """`check` and `wants_note` from one analysis of the text (the NLU component's per-turn call)."""
+        findings, noted = self._findings(text)
+        return (findings[0], False) if findings else (None, noted)
+
     def wants_note(self, text: str) -> bool:
         """True when a rule matched only in a way that calls for the warning-sign note under the answer, not
         for an urgent reply (`note_if_near`: "my chest gets tight whenever I'm anxious" is the person's known

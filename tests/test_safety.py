@@ -495,3 +495,9 @@ def test_a_known_anxiety_pattern_gets_the_note_not_the_urgent_reply(net: SafetyN
                  "my chest gets tight when i get stressed but today it's crushing and going into my left arm"):
         assert net.check(text) is not None and not net.wants_note(text)
     assert not net.wants_note("does yoga help with back pain")
+
+
+def test_assess_is_check_and_wants_note_in_one_pass(net: SafetyNet) -> None:
+    for text in ("my chest gets tight whenever I'm anxious, is that tension?", "I fell down the stairs today",
+                 "does yoga help with back pain", ""):
+        assert net.assess(text) == (net.check(text), net.wants_note(text))
