@@ -5,13 +5,16 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
+.PHONY: help setup lint train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
 
 setup:  ## Create .venv (Python 3.8-3.10, pinned deps) and the spaCy pipeline; no-op when up to date
 	@bash scripts/setup.sh
+
+lint: setup  ## ruff (lint + format check) and mypy, configured in pyproject.toml
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
 model: setup  ## Train a model only if none exists for the current data/config
 	@bash scripts/model.sh >/dev/null
@@ -38,35 +41,35 @@ test-stories: model  ## Test stories (tests/stories); any failed story fails
 	@bash scripts/test_stories.sh
 
 eval-nlu: model  ## Held-out NLU report: accuracy, per-intent F1, out-of-scope precision/recall -> results/nlu.json
-	@source scripts/env.sh && $(PY) scripts/eval_nlu.py --model "$$(bash scripts/model.sh)"
+	@source scripts/env.sh && $(PY) -m scripts.eval_nlu --model "$$(bash scripts/model.sh)"
 
 eval-real: model  ## Real people's messages over REST (tests/real_users): right/wrong/did-you-mean/declined, safety -> results/real_users.json
-	@source scripts/env.sh && $(PY) scripts/eval_real.py --model "$$(bash scripts/model.sh)" $(EVAL_REAL_ARGS)
+	@source scripts/env.sh && $(PY) -m scripts.eval_real --model "$$(bash scripts/model.sh)" $(EVAL_REAL_ARGS)
 
 eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
-	@source scripts/env.sh && $(PY) scripts/eval_safety.py
+	@source scripts/env.sh && $(PY) -m scripts.eval_safety
 
 run-production: model  ## Production profile: PostgreSQL tracker store, Redis lock store, 2+2 workers (README)
 	@bash scripts/run_production.sh
 
 loadtest: setup  ## Load test a running deployment: URL=... C=10 DURATION=60 REQUESTS=2000 (loopback only unless ALLOW_REMOTE=1)
-	@source scripts/env.sh && $(PY) scripts/loadtest.py --url '$(or $(URL),http://127.0.0.1:5005/webhooks/rest/webhook)' \
+	@source scripts/env.sh && $(PY) -m scripts.loadtest --url '$(or $(URL),http://127.0.0.1:5005/webhooks/rest/webhook)' \
 	  -c $(or $(C),10) -d $(or $(DURATION),60) -n $(or $(REQUESTS),2000) $(if $(ALLOW_REMOTE),--allow-remote) $(if $(JSON),--json '$(JSON)')
 
 soak: model  ## Soak test on loopback: USERS=20 conversations for MINUTES=30 -> results/soak.json (errors, latency drift, memory)
-	@source scripts/env.sh && $(PY) scripts/soak.py --minutes $(or $(MINUTES),30) --users $(or $(USERS),20)
+	@source scripts/env.sh && $(PY) -m scripts.soak --minutes $(or $(MINUTES),30) --users $(or $(USERS),20)
 
 bench: model  ## Latency, throughput, cold start, training time and memory -> results/bench.json
-	@source scripts/env.sh && $(PY) scripts/bench.py --model "$$(bash scripts/model.sh)"
+	@source scripts/env.sh && $(PY) -m scripts.bench --model "$$(bash scripts/model.sh)"
 
 report: setup  ## Deflection report (HTML + JSON) for FROM=YYYY-MM-DD TO=YYYY-MM-DD (default: last 30 days) -> reports/
-	@source scripts/env.sh && $(PY) scripts/report.py $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(OUT),--out-dir $(OUT))
+	@source scripts/env.sh && $(PY) -m scripts.report $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(OUT),--out-dir $(OUT))
 
 prune: setup  ## Retention: delete conversations, hand-offs and feedback older than DAYS days (default: RETENTION_DAYS)
-	@source scripts/env.sh && $(PY) scripts/prune.py $(if $(DAYS),--days $(DAYS)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(DRY_RUN),--dry-run)
+	@source scripts/env.sh && $(PY) -m scripts.prune $(if $(DAYS),--days $(DAYS)) $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(DRY_RUN),--dry-run)
 
 handoff-redeliver: setup  ## Retry hand-off requests the webhook did not accept (HANDOFF_WEBHOOK_URL)
-	@source scripts/env.sh && $(PY) scripts/handoff_redeliver.py $(if $(DB_URL),--db-url '$(DB_URL)')
+	@source scripts/env.sh && $(PY) -m scripts.handoff_redeliver $(if $(DB_URL),--db-url '$(DB_URL)')
 
 clean:  ## Remove the venv, models and local databases
 	rm -rf .venv models rasa_tracker.db test-artifacts .pytest_cache

@@ -1,8 +1,9 @@
-"""Custom actions. They stay thin: pick the content, let painfaq.compose build the reply, send it.
+"""Custom actions. They stay thin: pick the content, let painfaq.content.compose build the reply, send it.
 
 Every action that can say something about health runs the safety net on the user's text first,
 so a red flag that slipped past the NLU model still gets urgent-care guidance instead of an answer.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,24 +17,24 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from painfaq import handoff
-from painfaq.compose import (
+from painfaq.content.compose import (
     ComposedAnswer,
     compose_answer,
     compose_feedback_prompt,
     compose_sources_for,
     suggestion_buttons,
 )
-from painfaq.content import Content, Topic, load_content
-from painfaq.db import find_email
-from painfaq.feedback import store_feedback
-from painfaq.safety import (
+from painfaq.content.loader import Content, Topic, load_content
+from painfaq.safety.rules import (
     SafetyFinding,
     finding_from_parse_data,
     load_default_safety_net,
     safety_reply,
     warning_note,
 )
+from painfaq.stores.db import find_email
+from painfaq.support import handoff
+from painfaq.support.feedback import store_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -125,9 +126,29 @@ def topics_answered_this_session(tracker: Tracker) -> List[str]:
 
 
 ORDINALS = {
-    "first": 0, "1st": 0, "one": 0, "1": 0, "second": 1, "2nd": 1, "two": 1, "2": 1,
-    "third": 2, "3rd": 2, "three": 2, "3": 2, "fourth": 3, "4th": 3, "four": 3, "4": 3,
-    "fifth": 4, "5th": 4, "five": 4, "5": 4, "last": -1, "bottom": -1, "top": 0,
+    "first": 0,
+    "1st": 0,
+    "one": 0,
+    "1": 0,
+    "second": 1,
+    "2nd": 1,
+    "two": 1,
+    "2": 1,
+    "third": 2,
+    "3rd": 2,
+    "three": 2,
+    "3": 2,
+    "fourth": 3,
+    "4th": 3,
+    "four": 3,
+    "4": 3,
+    "fifth": 4,
+    "5th": 4,
+    "five": 4,
+    "5": 4,
+    "last": -1,
+    "bottom": -1,
+    "top": 0,
 }
 # "the second one", "number 2", "option 3", "the last": an ordinal word that is not "one" in "the X one".
 POSITION = re.compile(
@@ -182,7 +203,7 @@ def replied_with_safety(dispatcher: CollectingDispatcher, tracker: Tracker) -> b
 
 
 def send_warning_note_if_suspected(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """Only the NLU model suspected a red flag (painfaq.rasa_safety): the reply stays what the person
+    """Only the NLU model suspected a red flag (painfaq.nlu.safety_classifier): the reply stays what the person
     asked for, and the warning signs follow it in case one applies."""
     if tracker.latest_message.get("safety_suspected"):
         text, payload = warning_note(load_default_safety_net().content)
@@ -242,7 +263,7 @@ class ActionAnswerFaq(ContentAction):
 
 
 class ActionTellMore(ContentAction):
-    """"Tell me more" (optionally "... about yoga"): the rest of the last topic, then related topics."""
+    """ "Tell me more" (optionally "... about yoga"): the rest of the last topic, then related topics."""
 
     def name(self) -> Text:
         return "action_tell_more"
@@ -267,7 +288,7 @@ class ActionTellMore(ContentAction):
 
 
 class ActionPickOffered(ContentAction):
-    """"the second one", "the yoga one", "more on the breathing one": a topic the assistant just offered."""
+    """ "the second one", "the yoga one", "more on the breathing one": a topic the assistant just offered."""
 
     def name(self) -> Text:
         return "action_pick_offered"
@@ -285,14 +306,15 @@ class ActionPickOffered(ContentAction):
         if not offered:
             return ActionDidYouMean().act(dispatcher, tracker, content)
         dispatcher.utter_message(
-            text=content.messages["which_one"], buttons=suggestion_buttons(content, [t.id for t in offered]),
+            text=content.messages["which_one"],
+            buttons=suggestion_buttons(content, [t.id for t in offered]),
             json_message={"type": "did_you_mean"},
         )
         return []
 
 
 class ActionOtherOptions(ContentAction):
-    """"Any other options?": the remedies of the article not shown yet in this conversation."""
+    """ "Any other options?": the remedies of the article not shown yet in this conversation."""
 
     def name(self) -> Text:
         return "action_other_options"
@@ -326,9 +348,9 @@ class ActionSourcesForLast(ContentAction):
         return "action_sources_for_last"
 
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
-        if not {"answer", "sources"}.intersection(previous_turn_reply_types(tracker)) and FAILED_REPLY_TYPES.intersection(
+        if not {"answer", "sources"}.intersection(
             previous_turn_reply_types(tracker)
-        ):
+        ) and FAILED_REPLY_TYPES.intersection(previous_turn_reply_types(tracker)):
             # "says who?" right after a "did you mean" or a decline: nothing was claimed, so no sources.
             offered = [t.id for t in offered_topics(tracker, content)]
             dispatcher.utter_message(
@@ -408,6 +430,7 @@ class ActionSafetyReply(ContentAction):
         finding = safety_finding_for(tracker) or finding_from_parse_data(tracker.latest_message, safety_content)
         if finding is None:
             finding = finding_from_parse_data({"intent": {"name": "red_flag"}}, safety_content)
+        assert finding is not None, "the red_flag intent always has a finding"
         send_safety_reply(dispatcher, finding)
         return []
 
@@ -539,7 +562,7 @@ class ActionSubmitHandoff(ContentAction):
 
 
 class ActionCancelHandoff(ContentAction):
-    """"never mind" / "cancel": inside the form, drop the request (a rule then deactivates the form)."""
+    """ "never mind" / "cancel": inside the form, drop the request (a rule then deactivates the form)."""
 
     def name(self) -> Text:
         return "action_cancel_handoff"
@@ -547,7 +570,9 @@ class ActionCancelHandoff(ContentAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
         in_form = (tracker.active_loop or {}).get("name") == HANDOFF_FORM
         key = "handoff_cancelled" if in_form else "cancel_nothing"
-        dispatcher.utter_message(text=content.messages[key], json_message={"type": "handoff_cancelled" if in_form else "cancel"})
+        dispatcher.utter_message(
+            text=content.messages[key], json_message={"type": "handoff_cancelled" if in_form else "cancel"}
+        )
         return reset_handoff_slots()
 
 
@@ -599,7 +624,9 @@ class ActionFeedback(ContentAction):
             except Exception as error:  # noqa: BLE001 - feedback is nice to have; the reply must still come
                 logger.error("feedback could not be stored (sender %s): %s", tracker.sender_id, type(error).__name__)
         if helpful:
-            dispatcher.utter_message(text=content.messages["feedback_thanks_helpful"], json_message={"type": "feedback_thanks"})
+            dispatcher.utter_message(
+                text=content.messages["feedback_thanks_helpful"], json_message={"type": "feedback_thanks"}
+            )
         else:
             dispatcher.utter_message(
                 text=content.messages["feedback_thanks_not_helpful"],

@@ -5,10 +5,10 @@ Three systems are measured the same way over the REST channel:
 * **stock**: the assistant `rasa init --no-prompt` creates, trained by this run in a temporary folder (same
   venv), served with `rasa run` and its own default endpoints (in-memory tracker and lock store, no
   action server: its default bot needs none);
-* **project**: this project as `make run` starts it (painfaq.stack.start_stack: action server + Rasa,
+* **project**: this project as `make run` starts it (tests.harness.stack.start_stack: action server + Rasa,
   SQLite tracker store);
 * **production**: this project in the production profile with 2 Rasa workers and 2 action-server workers
-  (painfaq.stack.start_production_stack; throwaway PostgreSQL and Redis started by this run, as the
+  (tests.harness.stack.start_production_stack; throwaway PostgreSQL and Redis started by this run, as the
   tests do; skipped with a message if they are not installed).
 
 For each: cold start (processes started -> first answer), p50/p95 turn latency and messages per second at
@@ -17,6 +17,7 @@ user starts), the servers' CPU time per turn, and memory (RSS and PSS summed ove
 Ratios to stock are printed and written with everything else to results/bench.json. The training time of
 this project (empty training cache) is measured too unless --skip-train.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,14 +33,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from painfaq.stack import (  # noqa: E402
+from tests.harness.stack import (
     LOAD_TEST_ENV,
     Stack,
     child_env,
@@ -49,6 +47,8 @@ from painfaq.stack import (  # noqa: E402
     start_production_stack,
     start_stack,
 )
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 QUESTIONS = [
     "can anxiety cause back pain?",
@@ -139,9 +139,13 @@ def one_turn(webhook: str, sender: str, text: str, require_reply: bool = True) -
 
 
 def run_level(
-    webhook: str, concurrency: int, turns: int, messages: Sequence[str] = QUESTIONS, require_reply: bool = True,
+    webhook: str,
+    concurrency: int,
+    turns: int,
+    messages: Sequence[str] = QUESTIONS,
+    require_reply: bool = True,
     pids: Sequence[int] = (),
-) -> Dict[str, object]:
+) -> Dict[str, Any]:
     """`concurrency` simulated users at once; each sends the conversation's messages in order, then starts
     over as a new user (a person never sends their next message before the reply to the last one).
     Returns the raw latencies, the elapsed time and the servers' CPU seconds."""
@@ -156,8 +160,9 @@ def run_level(
         for i in range(per_worker):
             sender = f"bench-{run_id}-{worker_id}-{i // per_conversation}"
             start = time.perf_counter()
-            response = session.post(webhook, json={"sender": sender, "message": messages[i % per_conversation]},
-                                    timeout=120)
+            response = session.post(
+                webhook, json={"sender": sender, "message": messages[i % per_conversation]}, timeout=120
+            )
             response.raise_for_status()
             if require_reply and not response.json():
                 raise RuntimeError(f"empty reply to {messages[i % per_conversation]!r}")
@@ -178,7 +183,7 @@ def run_level(
     return {"latencies": latencies, "elapsed": elapsed, "cpu": cpu_used}
 
 
-def summarise(concurrency: int, parts: Sequence[Dict[str, object]], with_cpu: bool = True) -> Dict[str, float]:
+def summarise(concurrency: int, parts: Sequence[Dict[str, Any]], with_cpu: bool = True) -> Dict[str, float]:
     """One level's numbers from one or more runs of it (their latencies pooled, their times added)."""
     latencies = [ms for part in parts for ms in part["latencies"]]
     elapsed = sum(part["elapsed"] for part in parts)
@@ -195,7 +200,11 @@ def summarise(concurrency: int, parts: Sequence[Dict[str, object]], with_cpu: bo
 
 
 def load(
-    webhook: str, concurrency: int, turns: int, messages: Sequence[str] = QUESTIONS, require_reply: bool = True,
+    webhook: str,
+    concurrency: int,
+    turns: int,
+    messages: Sequence[str] = QUESTIONS,
+    require_reply: bool = True,
     pids: Sequence[int] = (),
 ) -> Dict[str, float]:
     """One level, measured in one go."""
@@ -210,9 +219,26 @@ def train_time() -> float:
     start = time.perf_counter()
     try:
         subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml", "--data",
-             "data", "--out", str(out), "--quiet"],
-            cwd=REPO_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "train",
+                "--config",
+                "config.yml",
+                "--domain",
+                "domain.yml",
+                "--data",
+                "data",
+                "--out",
+                str(out),
+                "--quiet",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         return round(time.perf_counter() - start, 1)
     finally:
@@ -244,8 +270,14 @@ class StockRasa:
     def init_and_train(self) -> float:
         start = time.perf_counter()
         with open(self.dir.parent / "init.log", "wb") as log:
-            subprocess.run([sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(self.dir)],
-                           cwd=self.dir, env=self.env(), check=True, stdout=log, stderr=subprocess.STDOUT)
+            subprocess.run(
+                [sys.executable, "-m", "rasa", "init", "--no-prompt", "--init-dir", str(self.dir)],
+                cwd=self.dir,
+                env=self.env(),
+                check=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         return round(time.perf_counter() - start, 1)
 
     def model(self) -> str:
@@ -259,9 +291,24 @@ class StockRasa:
         self.url = f"http://127.0.0.1:{port}"
         log = open(self.dir.parent / f"stock-run-{port}.log", "wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "rasa", "run", "--model", self.model(), "--port", str(port),
-             "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"],
-            cwd=self.dir, env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "rasa",
+                "run",
+                "--model",
+                self.model(),
+                "--port",
+                str(port),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            cwd=self.dir,
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         log.close()
         deadline = time.monotonic() + 300
@@ -306,9 +353,9 @@ class System:
     name: str
     label: str
     start: Callable[[], object]
-    webhook: Callable[[object], str]
-    roles: Callable[[object], Dict[str, int]]  # role ("rasa", "actions") -> main process id
-    stop: Callable[[object], None]
+    webhook: Callable[[Any], str]
+    roles: Callable[[Any], Dict[str, int]]  # role ("rasa", "actions") -> main process id
+    stop: Callable[[Any], None]
     messages: Sequence[str]
     require_reply: bool = True
     handle: object = None
@@ -365,16 +412,21 @@ class ForeignLoad:
 
 
 def measure_all(
-    systems: List[System], turns: int, turns_per_user: int, rounds: int = 4, max_foreign_cores: float = 0.3,
-    quiet_timeout: float = 300, attempts: int = 3,
-) -> Dict[str, Dict[str, object]]:
+    systems: List[System],
+    turns: int,
+    turns_per_user: int,
+    rounds: int = 4,
+    max_foreign_cores: float = 0.3,
+    quiet_timeout: float = 300,
+    attempts: int = 3,
+) -> Dict[str, Dict[str, Any]]:
     """Cold start of each system in turn (the others idle), then every load level interleaved: each
     system runs 1/`rounds` of a level's turns in the order A B C, the next part in the order C B A, and so
     on, so a change in the machine's background load falls on all alike. Before each part the benchmark
     waits until other jobs use at most `max_foreign_cores`; a part (or cold start) during which they used
     more is measured again (up to `attempts` times; the CPU other jobs used is recorded either way)."""
     monitor = ForeignLoad()
-    results: Dict[str, Dict[str, object]] = {}
+    results: Dict[str, Dict[str, Any]] = {}
 
     def guarded(what: str, run: Callable[[], object], undo: Callable[[], None] = lambda: None):
         for attempt in range(1, attempts + 1):
@@ -394,8 +446,12 @@ def measure_all(
             def cold_start(system: System = system) -> float:
                 t0 = time.monotonic()
                 system.handle = system.start()
-                one_turn(system.webhook(system.handle), f"bench-cold-{uuid.uuid4().hex[:6]}", system.messages[0],
-                         system.require_reply)
+                one_turn(
+                    system.webhook(system.handle),
+                    f"bench-cold-{uuid.uuid4().hex[:6]}",
+                    system.messages[0],
+                    system.require_reply,
+                )
                 return round(time.monotonic() - t0, 1)
 
             def stop(system: System = system) -> None:
@@ -403,36 +459,57 @@ def measure_all(
                 system.handle = None
 
             seconds, foreign = guarded("cold start", cold_start, stop)
-            results[system.name] = {"label": system.label, "cold_start_s": seconds,
-                                    "cold_start_foreign_cores": round(foreign, 2), "levels": []}
+            results[system.name] = {
+                "label": system.label,
+                "cold_start_s": seconds,
+                "cold_start_foreign_cores": round(foreign, 2),
+                "levels": [],
+            }
             print(f"    cold start {seconds} s (other jobs: {foreign:.2f} cores)", flush=True)
         for concurrency in CONCURRENCY_LEVELS:
             level_turns = max(turns, turns_per_user * concurrency)
             part_turns = max(concurrency, level_turns // rounds)
-            parts: Dict[str, List[Dict[str, object]]] = {system.name: [] for system in systems}
+            parts: Dict[str, List[Dict[str, Any]]] = {system.name: [] for system in systems}
             foreign_by_system: Dict[str, List[float]] = {system.name: [] for system in systems}
             for round_number in range(rounds):
-                for system in (systems if round_number % 2 == 0 else systems[::-1]):
-                    part, foreign = guarded(f"{system.name} c={concurrency}", lambda system=system: run_level(
-                        system.webhook(system.handle), concurrency, part_turns, system.messages,
-                        system.require_reply, pids=system.pids(),
-                    ))
+                for system in systems if round_number % 2 == 0 else systems[::-1]:
+
+                    def measure(
+                        system: System = system, concurrency: int = concurrency, turns: int = part_turns
+                    ) -> Any:
+                        return run_level(
+                            system.webhook(system.handle),
+                            concurrency,
+                            turns,
+                            system.messages,
+                            system.require_reply,
+                            pids=system.pids(),
+                        )
+
+                    part, foreign = guarded(f"{system.name} c={concurrency}", measure)
                     parts[system.name].append(part)
                     foreign_by_system[system.name].append(foreign)
             for system in systems:
                 summary = summarise(concurrency, parts[system.name])
                 summary["foreign_cores"] = round(statistics.mean(foreign_by_system[system.name]), 2)
                 results[system.name]["levels"].append(summary)
-                print(f"    {system.name:>10} c={concurrency:>2}: p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, "
-                      f"{summary['messages_per_s']} msg/s, server CPU {summary['server_cpu_ms_per_turn']} ms/turn "
-                      f"(other jobs: {summary['foreign_cores']} cores)", flush=True)
+                print(
+                    f"    {system.name:>10} c={concurrency:>2}: p50 {summary['p50_ms']} ms, p95 {summary['p95_ms']} ms, "
+                    f"{summary['messages_per_s']} msg/s, server CPU {summary['server_cpu_ms_per_turn']} ms/turn "
+                    f"(other jobs: {summary['foreign_cores']} cores)",
+                    flush=True,
+                )
         for system in systems:
             result = results[system.name]
             result["memory"] = memory_mb(system.pids())
-            result["memory_by_role"] = {role: memory_mb(process_tree(pid))
-                                        for role, pid in system.roles(system.handle).items()}
-            print(f"    {system.name:>10} memory: RSS {result['memory']['rss_mb']} MB, PSS {result['memory']['pss_mb']} "
-                  f"MB over {result['memory']['processes']} processes", flush=True)
+            result["memory_by_role"] = {
+                role: memory_mb(process_tree(pid)) for role, pid in system.roles(system.handle).items()
+            }
+            print(
+                f"    {system.name:>10} memory: RSS {result['memory']['rss_mb']} MB, PSS {result['memory']['pss_mb']} "
+                f"MB over {result['memory']['processes']} processes",
+                flush=True,
+            )
     finally:
         for system in systems:
             if system.handle is not None:
@@ -440,12 +517,12 @@ def measure_all(
     return results
 
 
-def level(result: Dict[str, object], concurrency: int) -> Dict[str, float]:
-    return next(l for l in result["levels"] if l["concurrency"] == concurrency)  # type: ignore[union-attr]
+def level(result: Dict[str, Any], concurrency: int) -> Dict[str, float]:
+    return next(level for level in result["levels"] if level["concurrency"] == concurrency)
 
 
-def ratios(system: Dict[str, object], stock: Dict[str, object]) -> Dict[str, object]:
-    out: Dict[str, object] = {
+def ratios(system: Dict[str, Any], stock: Dict[str, Any]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {
         "p50_c1": round(level(system, 1)["p50_ms"] / level(stock, 1)["p50_ms"], 2),
         "throughput_c10": round(level(system, 10)["messages_per_s"] / level(stock, 10)["messages_per_s"], 2),
         "throughput_c50": round(level(system, 50)["messages_per_s"] / level(stock, 50)["messages_per_s"], 2),
@@ -457,39 +534,54 @@ def ratios(system: Dict[str, object], stock: Dict[str, object]) -> Dict[str, obj
     t = TARGETS_VS_STOCK
     out["meets_targets"] = {
         "p50_c1": out["p50_c1"] <= t["p50_c1_ratio_max"],
-        "throughput_c10": out["throughput_c10"] >= t["throughput_c10_ratio_min"] and out["p95_c10_ms"] <= t["p95_c10_ms_max"],
+        "throughput_c10": out["throughput_c10"] >= t["throughput_c10_ratio_min"]
+        and out["p95_c10_ms"] <= t["p95_c10_ms_max"],
         "cold_start": out["cold_start"] <= t["cold_start_ratio_max"],
         "memory": out["memory_rss"] <= t["memory_ratio_max"],
     }
     return out
 
 
-def print_ratios(name: str, r: Dict[str, object]) -> None:
+def print_ratios(name: str, r: Dict[str, Any]) -> None:
     ok = r["meets_targets"]
     mark = lambda good: "ok" if good else "MISSED"  # noqa: E731
     t = TARGETS_VS_STOCK
     print(f"{name} / stock:")
     print(f"  p50 latency c=1    {r['p50_c1']:>5}x  (target <= {t['p50_c1_ratio_max']}x)  {mark(ok['p50_c1'])}")
-    print(f"  throughput c=10    {r['throughput_c10']:>5}x  (target >= {t['throughput_c10_ratio_min']}x with p95 "
-          f"{r['p95_c10_ms']} ms <= {t['p95_c10_ms_max']} ms)  {mark(ok['throughput_c10'])}")
+    print(
+        f"  throughput c=10    {r['throughput_c10']:>5}x  (target >= {t['throughput_c10_ratio_min']}x with p95 "
+        f"{r['p95_c10_ms']} ms <= {t['p95_c10_ms_max']} ms)  {mark(ok['throughput_c10'])}"
+    )
     print(f"  throughput c=50    {r['throughput_c50']:>5}x")
-    print(f"  cold start         {r['cold_start']:>5}x  (target <= {t['cold_start_ratio_max']}x)  {mark(ok['cold_start'])}")
-    print(f"  memory (RSS)       {r['memory_rss']:>5}x  (target <= {t['memory_ratio_max']}x)  {mark(ok['memory'])}; "
-          f"PSS {r['memory_pss']}x")
+    print(
+        f"  cold start         {r['cold_start']:>5}x  (target <= {t['cold_start_ratio_max']}x)  {mark(ok['cold_start'])}"
+    )
+    print(
+        f"  memory (RSS)       {r['memory_rss']:>5}x  (target <= {t['memory_ratio_max']}x)  {mark(ok['memory'])}; "
+        f"PSS {r['memory_pss']}x"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None)
     parser.add_argument("--turns", type=int, default=300, help="turns per concurrency level")
-    parser.add_argument("--turns-per-user", type=int, default=10,
-                        help="at least this many turns per simulated user at each level (default 10: one conversation)")
+    parser.add_argument(
+        "--turns-per-user",
+        type=int,
+        default=10,
+        help="at least this many turns per simulated user at each level (default 10: one conversation)",
+    )
     parser.add_argument("--skip-train", action="store_true", help="do not measure this project's training time")
     parser.add_argument("--skip-stock", action="store_true", help="do not measure the stock Rasa assistant")
     parser.add_argument("--skip-production", action="store_true", help="do not measure the production profile")
     parser.add_argument("--rounds", type=int, default=4, help="parts each load level is split into, interleaved")
-    parser.add_argument("--max-foreign-cores", type=float, default=0.3,
-                        help="measure again a part during which other jobs used more CPU than this (cores)")
+    parser.add_argument(
+        "--max-foreign-cores",
+        type=float,
+        default=0.3,
+        help="measure again a part during which other jobs used more CPU than this (cores)",
+    )
     parser.add_argument("--stock-dir", type=Path, help="reuse a folder where `rasa init` already trained a model")
     parser.add_argument("--out", default=str(REPO_ROOT / "results" / "bench.json"))
     args = parser.parse_args()
@@ -497,15 +589,15 @@ def main() -> None:
     # Every request comes from 127.0.0.1: lift the REST channel's per-address/per-sender rate limits.
     os.environ.update(LOAD_TEST_ENV)
     model = args.model or current_model()
-    results: Dict[str, object] = {
+    results: Dict[str, Any] = {
         "model": Path(model).name,
         "machine": {"cores": os.cpu_count(), "load_average_at_start": round(os.getloadavg()[0], 2)},
         "method": "REST channel; each simulated user sends its conversation one message at a time, then a new "
-                  "user starts; cold start = processes started -> first answer (one system at a time); each load "
-                  "level is split into --rounds parts run per system in the order stock, project, production, then "
-                  "reversed, and so on; a part (or cold start) during which other jobs on the machine used more than "
-                  "--max-foreign-cores is measured again (foreign_cores records what they used); memory (RSS, PSS) after the load, summed over every server process "
-                  "(PostgreSQL/Redis not counted; PSS shares the venv's libraries between systems running together)",
+        "user starts; cold start = processes started -> first answer (one system at a time); each load "
+        "level is split into --rounds parts run per system in the order stock, project, production, then "
+        "reversed, and so on; a part (or cold start) during which other jobs on the machine used more than "
+        "--max-foreign-cores is measured again (foreign_cores records what they used); memory (RSS, PSS) after the load, summed over every server process "
+        "(PostgreSQL/Redis not counted; PSS shares the venv's libraries between systems running together)",
     }
     if not args.skip_train:
         print("measuring full training time...", flush=True)
@@ -530,17 +622,32 @@ def main() -> None:
             stock.start()
             return stock
 
-        to_measure.append(System(
-            "stock", "stock Rasa 3.6 (rasa init)", start_stock, lambda s: s.webhook,
-            lambda s: {"rasa": s.process.pid}, lambda s: s.stop(), STOCK_MESSAGES, require_reply=False,
-        ))
-    to_measure.append(System(
-        "project", "this project (make run)", lambda: start_stack(model=model), lambda s: s.webhook, stack_roles,
-        lambda s: s.stop(), QUESTIONS,
-    ))
+        to_measure.append(
+            System(
+                "stock",
+                "stock Rasa 3.6 (rasa init)",
+                start_stock,
+                lambda s: s.webhook,
+                lambda s: {"rasa": s.process.pid},
+                lambda s: s.stop(),
+                STOCK_MESSAGES,
+                require_reply=False,
+            )
+        )
+    to_measure.append(
+        System(
+            "project",
+            "this project (make run)",
+            lambda: start_stack(model=model),
+            lambda s: s.webhook,
+            stack_roles,
+            lambda s: s.stop(),
+            QUESTIONS,
+        )
+    )
     services = None
     if not args.skip_production:
-        from painfaq import services as svc
+        from tests.harness import services as svc
 
         missing = svc.missing_binaries()
         if missing:
@@ -548,14 +655,21 @@ def main() -> None:
             results["production_skipped"] = f"missing {', '.join(missing)}"
         else:
             services = svc.start_services()
-            to_measure.append(System(
-                "production", "production profile (2 Rasa + 2 action-server workers, PostgreSQL, Redis)",
-                lambda: start_production_stack(services.env(), model=model, rasa_workers=2, action_workers=2),
-                lambda s: s.webhook, stack_roles, lambda s: s.stop(), QUESTIONS,
-            ))
+            to_measure.append(
+                System(
+                    "production",
+                    "production profile (2 Rasa + 2 action-server workers, PostgreSQL, Redis)",
+                    lambda: start_production_stack(services.env(), model=model, rasa_workers=2, action_workers=2),
+                    lambda s: s.webhook,
+                    stack_roles,
+                    lambda s: s.stop(),
+                    QUESTIONS,
+                )
+            )
     try:
-        systems = measure_all(to_measure, args.turns, args.turns_per_user, rounds=args.rounds,
-                              max_foreign_cores=args.max_foreign_cores)
+        systems = measure_all(
+            to_measure, args.turns, args.turns_per_user, rounds=args.rounds, max_foreign_cores=args.max_foreign_cores
+        )
     finally:
         if services is not None:
             services.stop()
@@ -588,15 +702,24 @@ def main() -> None:
     print()
     print(f"model: {results['model']}")
     if "train_s" in results:
-        print(f"training time: {results['train_s']} s (target <= {TARGETS['train_s']})"
-              + (f"; stock rasa init + train: {systems['stock']['train_s']} s"
-                 if systems.get("stock", {}).get("train_s") else ""))
+        print(
+            f"training time: {results['train_s']} s (target <= {TARGETS['train_s']})"
+            + (
+                f"; stock rasa init + train: {systems['stock']['train_s']} s"
+                if systems.get("stock", {}).get("train_s")
+                else ""
+            )
+        )
     for name, system in systems.items():
-        lv = {l["concurrency"]: l for l in system["levels"]}
-        print(f"{name:>10}: cold start {system['cold_start_s']} s; "
-              + "; ".join(f"c={c} p50 {lv[c]['p50_ms']} p95 {lv[c]['p95_ms']} ms {lv[c]['messages_per_s']} msg/s"
-                          for c in CONCURRENCY_LEVELS)
-              + f"; RSS {system['memory']['rss_mb']} MB, PSS {system['memory']['pss_mb']} MB")
+        lv = {level["concurrency"]: level for level in system["levels"]}
+        print(
+            f"{name:>10}: cold start {system['cold_start_s']} s; "
+            + "; ".join(
+                f"c={c} p50 {lv[c]['p50_ms']} p95 {lv[c]['p95_ms']} ms {lv[c]['messages_per_s']} msg/s"
+                for c in CONCURRENCY_LEVELS
+            )
+            + f"; RSS {system['memory']['rss_mb']} MB, PSS {system['memory']['pss_mb']} MB"
+        )
     for name, r in results.get("ratios_to_stock", {}).items():
         print_ratios(name, r)
     out = Path(args.out)

@@ -4,6 +4,7 @@
 `spacy-lookups-data` package (lemma tables ship inside it) and saved to a directory that Rasa's
 SpacyNLP component loads by path.
 """
+
 from __future__ import annotations
 
 import shutil

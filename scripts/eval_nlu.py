@@ -5,6 +5,7 @@ safety net, fallback classifier) and reports accuracy, per-intent precision/reca
 precision/recall, and what the user would see: an answer, a "did you mean", or a decline.
 `--sweep` replays the raw rankings under other fallback thresholds to justify the chosen ones.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -18,10 +19,9 @@ from typing import Any, Dict, List, Tuple
 import yaml
 from sklearn.metrics import precision_recall_fscore_support
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from painfaq.content.loader import load_content
 
-from painfaq.content import load_content  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # holdout.yml was written beside the training data; holdout_blind.yml by someone who never saw it.
 HOLDOUT_FILES = [REPO_ROOT / "tests" / "nlu" / "holdout.yml", REPO_ROOT / "tests" / "nlu" / "holdout_blind.yml"]
@@ -92,9 +92,7 @@ def report(model: str, threshold: float, ambiguity: float, sweep: bool) -> Dict[
     top_raw = [raw_ranking(p)[0][0] if raw_ranking(p) else p["intent"]["name"] for p in parses]
 
     labels = sorted(set(gold))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        gold, predicted, labels=labels, zero_division=0
-    )
+    precision, recall, f1, support = precision_recall_fscore_support(gold, predicted, labels=labels, zero_division=0)
     per_intent = {
         label: {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f, 3), "support": int(s)}
         for label, p, r, f, s in zip(labels, precision, recall, f1, support)
@@ -110,23 +108,31 @@ def report(model: str, threshold: float, ambiguity: float, sweep: bool) -> Dict[
         "out_of_scope": per_intent.get(OUT_OF_SCOPE, {}),
         "outcomes": {k: round(v, 4) for k, v in outcome_metrics(gold, predicted, faq_intents).items()},
         "per_file": {
-            name: {k: round(v, 4) for k, v in outcome_metrics(
-                [g for g, f in zip(gold, files) if f == name],
-                [p for p, f in zip(predicted, files) if f == name], faq_intents).items()}
+            name: {
+                k: round(v, 4)
+                for k, v in outcome_metrics(
+                    [g for g, f in zip(gold, files) if f == name],
+                    [p for p, f in zip(predicted, files) if f == name],
+                    faq_intents,
+                ).items()
+            }
             for name in sorted(set(files))
         },
         "per_intent": per_intent,
-        "errors": [
-            {"text": t, "expected": g, "got": p}
-            for t, g, p in zip(texts, gold, predicted) if g != p
-        ],
+        "errors": [{"text": t, "expected": g, "got": p} for t, g, p in zip(texts, gold, predicted) if g != p],
     }
     if sweep:
         grid = []
         for t in [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7]:
             for a in [0.0, 0.05, 0.1, 0.15, 0.2]:
                 decided = [decide(p, t, a) for p in parses]
-                grid.append({"threshold": t, "ambiguity": a, **{k: round(v, 4) for k, v in outcome_metrics(gold, decided, faq_intents).items()}})
+                grid.append(
+                    {
+                        "threshold": t,
+                        "ambiguity": a,
+                        **{k: round(v, 4) for k, v in outcome_metrics(gold, decided, faq_intents).items()},
+                    }
+                )
         result["sweep"] = grid
     return result
 
@@ -138,8 +144,12 @@ def main() -> None:
     parser.add_argument("--config", default=str(REPO_ROOT / "config.yml"))
     parser.add_argument("--sweep", action="store_true")
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--min-right-answer", type=float, default=0.80,
-                        help="fail (exit 1) if fewer answerable holdout questions get the right answer")
+    parser.add_argument(
+        "--min-right-answer",
+        type=float,
+        default=0.80,
+        help="fail (exit 1) if fewer answerable holdout questions get the right answer",
+    )
     args = parser.parse_args()
     config = yaml.safe_load(Path(args.config).read_text())
     fallback = next(c for c in config["pipeline"] if c["name"] == "FallbackClassifier")
@@ -147,21 +157,31 @@ def main() -> None:
 
     print(f"NLU holdout ({result['examples']} examples, model {result['model']})")
     print(f"  accuracy (top intent, before fallback): {result['accuracy_top_intent_before_fallback']:.1%}")
-    print(f"  accuracy (after fallback {result['fallback_threshold']}/{result['ambiguity_threshold']}): {result['accuracy_after_fallback']:.1%}")
+    print(
+        f"  accuracy (after fallback {result['fallback_threshold']}/{result['ambiguity_threshold']}): {result['accuracy_after_fallback']:.1%}"
+    )
     print(f"  macro F1: {result['macro_f1']:.3f}")
     oos = result["out_of_scope"]
     print(f"  out_of_scope precision {oos.get('precision')} recall {oos.get('recall')}")
     for key, value in result["outcomes"].items():
         print(f"  {key}: {value:.1%}")
     for name, outcomes in result["per_file"].items():
-        print(f"  {name}: answerable right {outcomes['answerable_right_answer']:.1%}, wrong {outcomes['answerable_wrong_answer']:.1%}, OOS without article content {outcomes['out_of_scope_no_article_content']:.1%}")
+        print(
+            f"  {name}: answerable right {outcomes['answerable_right_answer']:.1%}, wrong {outcomes['answerable_wrong_answer']:.1%}, OOS without article content {outcomes['out_of_scope_no_article_content']:.1%}"
+        )
     print("  per intent F1 (lowest first):")
     for label, scores in sorted(result["per_intent"].items(), key=lambda kv: kv[1]["f1"]):
-        print(f"    {label:36s} P {scores['precision']:.2f} R {scores['recall']:.2f} F1 {scores['f1']:.2f} (n={scores['support']})")
+        print(
+            f"    {label:36s} P {scores['precision']:.2f} R {scores['recall']:.2f} F1 {scores['f1']:.2f} (n={scores['support']})"
+        )
     if args.sweep:
-        print("  threshold sweep (threshold, ambiguity: right / wrong / did-you-mean on answerable; OOS without content):")
+        print(
+            "  threshold sweep (threshold, ambiguity: right / wrong / did-you-mean on answerable; OOS without content):"
+        )
         for row in result["sweep"]:
-            print(f"    {row['threshold']:.2f} {row['ambiguity']:.2f}: {row['answerable_right_answer']:.1%} / {row['answerable_wrong_answer']:.1%} / {row['answerable_did_you_mean']:.1%}; {row['out_of_scope_no_article_content']:.1%}")
+            print(
+                f"    {row['threshold']:.2f} {row['ambiguity']:.2f}: {row['answerable_right_answer']:.1%} / {row['answerable_wrong_answer']:.1%} / {row['answerable_did_you_mean']:.1%}; {row['out_of_scope_no_article_content']:.1%}"
+            )
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -15,6 +15,7 @@ misses are listed with `--show-misses`. Results go to results/real_users.json.
 Usage: .venv/bin/python scripts/eval_real.py [--model PATH] [--sets dev test] [--show-misses] [--floor dev:right=0.5 ...]
 Exit status 1 when a regression floor (`--floor`) is not met.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,8 +69,12 @@ def load_set(path: Path) -> List[RealMessage]:
             raise ValueError(f"{path.name}:{number}: unknown label {row['expected']!r}")
         messages.append(
             RealMessage(
-                id=row["id"], text=row["text"], source=row["source"], source_group=row["source_group"],
-                expected=row["expected"], topics=list(row.get("topics") or []),
+                id=row["id"],
+                text=row["text"],
+                source=row["source"],
+                source_group=row["source_group"],
+                expected=row["expected"],
+                topics=list(row.get("topics") or []),
             )
         )
     return messages
@@ -130,14 +135,20 @@ def summarise(messages: List[RealMessage], outcomes: List[str], replies: List[Re
     ordinary = totals["answer"] + totals["out_of_scope"]
     notes = sum(1 for m, r in zip(messages, replies) if r.warning_note and m.expected in ("answer", "out_of_scope"))
     red_flag_urgent = sum(
-        1 for m, r in zip(messages, replies)
+        1
+        for m, r in zip(messages, replies)
         if m.expected == "red_flag" and r.outcome == "safety" and r.safety_level in ("emergency", "same_day", "crisis")
     )
     return {
         "messages": len(messages),
         "counts": totals,
-        "answerable": {k: rate(answerable[k], totals["answer"]) for k in ("right", "wrong", "did_you_mean", "declined", "false_alarm")},
-        "out_of_scope": {k: rate(oos[k], totals["out_of_scope"]) for k in ("declined", "answered", "did_you_mean", "false_alarm")},
+        "answerable": {
+            k: rate(answerable[k], totals["answer"])
+            for k in ("right", "wrong", "did_you_mean", "declined", "false_alarm")
+        },
+        "out_of_scope": {
+            k: rate(oos[k], totals["out_of_scope"]) for k in ("declined", "answered", "did_you_mean", "false_alarm")
+        },
         "red_flag_recall": rate(by_label["red_flag"]["caught"], totals["red_flag"]),
         "red_flag_urgent_reply": rate(red_flag_urgent, totals["red_flag"]),
         "crisis_recall": rate(by_label["crisis"]["caught"], totals["crisis"]),
@@ -215,9 +226,14 @@ def main() -> int:
     parser.add_argument("--sets", nargs="+", default=["dev", "test"], choices=["dev", "test"])
     parser.add_argument("--show-misses", action="store_true", help="list dev-set misses (never test-set ones)")
     parser.add_argument("--out", default=str(RESULTS))
-    parser.add_argument("--floor", action="append", default=[], metavar="SET:METRIC=VALUE",
-                        help="regression floor, e.g. dev:right=0.5 or test:false_alarm_rate=0.25 (a ceiling for "
-                             "false_alarm_rate and wrong); metrics: " + ", ".join(sorted(FLOOR_METRICS)))
+    parser.add_argument(
+        "--floor",
+        action="append",
+        default=[],
+        metavar="SET:METRIC=VALUE",
+        help="regression floor, e.g. dev:right=0.5 or test:false_alarm_rate=0.25 (a ceiling for "
+        "false_alarm_rate and wrong); metrics: " + ", ".join(sorted(FLOOR_METRICS)),
+    )
     args = parser.parse_args()
 
     sets = {name: SETS_DIR / f"{name}.jsonl" for name in args.sets}
@@ -227,7 +243,7 @@ def main() -> int:
     # One client sends every message: lift the per-address and per-sender limits for this stack only.
     os.environ["PAINFAQ_RATE_PER_ADDRESS"] = "off"
     os.environ["PAINFAQ_RATE_PER_SENDER"] = "off"
-    from painfaq.stack import start_stack
+    from tests.harness.stack import start_stack
 
     stack = start_stack(model=args.model)
     results: Dict[str, Dict[str, Any]] = {}
@@ -239,12 +255,17 @@ def main() -> int:
             replies, latencies = run_set(stack.send, messages)
             outcomes = [outcome_for(m, r) for m, r in zip(messages, replies)]
             summary = summarise(messages, outcomes, replies)
-            summary.update(file=str(path.relative_to(REPO_ROOT)), sha256=sha256_of(path),
-                           sources=sorted({m.source_group for m in messages}),
-                           seconds=round(time.monotonic() - started, 1),
-                           latency_ms={"p50": round(statistics.median(latencies), 1),
-                                       "p95": round(statistics.quantiles(latencies, n=20)[-1], 1),
-                                       "mean_words": round(statistics.mean(len(m.text.split()) for m in messages), 1)})
+            summary.update(
+                file=str(path.relative_to(REPO_ROOT)),
+                sha256=sha256_of(path),
+                sources=sorted({m.source_group for m in messages}),
+                seconds=round(time.monotonic() - started, 1),
+                latency_ms={
+                    "p50": round(statistics.median(latencies), 1),
+                    "p95": round(statistics.quantiles(latencies, n=20)[-1], 1),
+                    "mean_words": round(statistics.mean(len(m.text.split()) for m in messages), 1),
+                },
+            )
             results[name] = summary
             if name == "dev" and args.show_misses:
                 for m, r, o in zip(messages, replies, outcomes):

@@ -1,4 +1,4 @@
-"""Evaluate the rule-based safety net (painfaq/safety.py + content/safety.yml).
+"""Evaluate the rule-based safety net (painfaq/safety/rules.py + content/safety.yml).
 
 Prints recall on tests/safety/urgent_messages.yml (red flags and crisis separately, and per
 category), the false-alarm rate on ordinary messages, every miss and every false alarm, and writes
@@ -15,6 +15,7 @@ must get the red-flag reply; crisis must get the crisis reply).
 Usage: .venv/bin/python scripts/eval_safety.py [--quiet]
 Exit status 1 if recall < 100% or the false-alarm rate is above 2%.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,9 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
+from painfaq.safety.rules import SafetyFinding, SafetyNet, finding_from_parse_data, load_default_safety_net
 
-from painfaq.safety import SafetyFinding, SafetyNet, finding_from_parse_data, load_default_safety_net  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 URGENT_FILE = REPO_ROOT / "tests" / "safety" / "urgent_messages.yml"
 ORDINARY_FILE = REPO_ROOT / "tests" / "safety" / "ordinary_messages.yml"
@@ -119,7 +119,13 @@ def load_sets() -> Tuple[List[UrgentMessage], List[OrdinaryMessage], List[str]]:
 def _finding_dict(f: Optional[SafetyFinding]) -> Optional[Dict[str, str]]:
     if f is None:
         return None
-    return {"kind": f.kind, "category": f.category, "level": f.level, "rule_id": f.rule_id, "matched_text": f.matched_text}
+    return {
+        "kind": f.kind,
+        "category": f.category,
+        "level": f.level,
+        "rule_id": f.rule_id,
+        "matched_text": f.matched_text,
+    }
 
 
 def evaluate(net: SafetyNet) -> Dict[str, Any]:
@@ -137,15 +143,26 @@ def evaluate(net: SafetyNet) -> Dict[str, Any]:
         per_category[key]["total"] += 1
         per_category[key]["hit"] += hit
         if not hit:
-            misses.append({"text": msg.text, "expected_kind": msg.kind, "expected_category": msg.category,
-                           "source": msg.source, "got": _finding_dict(finding)})
+            misses.append(
+                {
+                    "text": msg.text,
+                    "expected_kind": msg.kind,
+                    "expected_category": msg.category,
+                    "source": msg.source,
+                    "got": _finding_dict(finding),
+                }
+            )
         elif finding is not None and msg.category != "unspecified" and finding.category != msg.category:
-            category_mismatches.append({"text": msg.text, "expected_category": msg.category, "got": _finding_dict(finding)})
+            category_mismatches.append(
+                {"text": msg.text, "expected_category": msg.category, "got": _finding_dict(finding)}
+            )
     false_alarms: List[Dict[str, Any]] = []
-    for msg in ordinary:
-        finding = net.check(msg.text)
+    for ordinary_msg in ordinary:
+        finding = net.check(ordinary_msg.text)
         if finding is not None:
-            false_alarms.append({"text": msg.text, "source": msg.source, "got": _finding_dict(finding)})
+            false_alarms.append(
+                {"text": ordinary_msg.text, "source": ordinary_msg.source, "got": _finding_dict(finding)}
+            )
 
     def recall(c: Counter) -> float:
         return c["hit"] / c["total"] if c["total"] else 1.0
@@ -157,8 +174,12 @@ def evaluate(net: SafetyNet) -> Dict[str, Any]:
         "urgent": {
             "total": urgent_total,
             "recall": urgent_hits / urgent_total if urgent_total else 1.0,
-            "by_kind": {k: {"total": c["total"], "hit": c["hit"], "recall": recall(c)} for k, c in sorted(per_kind.items())},
-            "by_category": {k: {"total": c["total"], "hit": c["hit"], "recall": recall(c)} for k, c in sorted(per_category.items())},
+            "by_kind": {
+                k: {"total": c["total"], "hit": c["hit"], "recall": recall(c)} for k, c in sorted(per_kind.items())
+            },
+            "by_category": {
+                k: {"total": c["total"], "hit": c["hit"], "recall": recall(c)} for k, c in sorted(per_category.items())
+            },
             "misses": misses,
             "category_mismatches": category_mismatches,
         },
@@ -211,9 +232,9 @@ def evaluate_model(model_path: Path) -> Dict[str, Any]:
     reply_levels: Counter = Counter()
     agent_content = load_default_safety_net().content
     nlu_false_alarms: List[Dict[str, Any]] = []
-    for msg, parsed in zip(ordinary, parsed_ordinary):
+    for ordinary_msg, parsed in zip(ordinary, parsed_ordinary):
         nlu, final = layers(parsed)
-        unseen = msg.source.split(":")[0] in unseen_sources
+        unseen = ordinary_msg.source.split(":")[0] in unseen_sources
         counts["total"] += 1
         counts["final_fa"] += final in SAFETY_INTENTS
         if final in SAFETY_INTENTS:
@@ -223,7 +244,7 @@ def evaluate_model(model_path: Path) -> Dict[str, Any]:
         counts["unseen"] += unseen
         if unseen and nlu in SAFETY_INTENTS:
             counts["unseen_nlu_fa"] += 1
-            nlu_false_alarms.append({"text": msg.text, "source": msg.source, "nlu": nlu})
+            nlu_false_alarms.append({"text": ordinary_msg.text, "source": ordinary_msg.source, "nlu": nlu})
     return {
         "model": str(model_path),
         "urgent_recall": {
@@ -243,7 +264,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quiet", action="store_true", help="only the summary")
     parser.add_argument("--output", type=Path, default=RESULTS_FILE)
-    parser.add_argument("--model", type=Path, help="also evaluate the NLU layer and both layers through this trained Rasa model")
+    parser.add_argument(
+        "--model", type=Path, help="also evaluate the NLU layer and both layers through this trained Rasa model"
+    )
     args = parser.parse_args()
 
     results = evaluate(load_default_safety_net())
@@ -257,8 +280,11 @@ def main() -> int:
     for cat, c in u["by_category"].items():
         print(f"      {cat:28s} {c['recall']:7.2%}  ({c['hit']}/{c['total']})")
     print(f"  recall overall   {u['recall']:7.2%}  ({u['total']} urgent messages)")
-    print(f"  false alarms     {o['false_alarm_rate']:7.2%}  ({o['false_alarms']}/{o['total']} ordinary messages; "
-          + ", ".join(f"{k}: {v}" for k, v in o["by_source"].items()) + ")")
+    print(
+        f"  false alarms     {o['false_alarm_rate']:7.2%}  ({o['false_alarms']}/{o['total']} ordinary messages; "
+        + ", ".join(f"{k}: {v}" for k, v in o["by_source"].items())
+        + ")"
+    )
     if not args.quiet:
         print(f"\nMisses ({len(u['misses'])}):")
         for m in u["misses"]:
@@ -266,21 +292,31 @@ def main() -> int:
         print(f"\nFalse alarms ({o['false_alarms']}):")
         for m in o["false_alarm_list"]:
             g = m["got"]
-            print(f"  - {m['text']!r} ({m['source']}) -> {g['kind']}/{g['category']} via {g['rule_id']}: {g['matched_text']!r}")
+            print(
+                f"  - {m['text']!r} ({m['source']}) -> {g['kind']}/{g['category']} via {g['rule_id']}: {g['matched_text']!r}"
+            )
         if u["category_mismatches"]:
-            print(f"\nCaught with a different category than labelled ({len(u['category_mismatches'])}, not counted as misses):")
+            print(
+                f"\nCaught with a different category than labelled ({len(u['category_mismatches'])}, not counted as misses):"
+            )
             for m in u["category_mismatches"]:
                 print(f"  - [{m['expected_category']}] {m['text']!r} -> {m['got']['category']} ({m['got']['rule_id']})")
     if args.model:
         m = results["with_model"]
         print(f"\nWith the trained model {m['model']}:")
         for kind, c in m["urgent_recall"].items():
-            print(f"  recall {kind:9s} NLU layer alone {c['nlu_only']:7.2%}   rules OR NLU (final intent) {c['final']:7.2%}  ({c['total']})")
+            print(
+                f"  recall {kind:9s} NLU layer alone {c['nlu_only']:7.2%}   rules OR NLU (final intent) {c['final']:7.2%}  ({c['total']})"
+            )
         print(f"  false alarms, final intent (all ordinary): {m['final_false_alarm_rate']:7.2%}")
-        print(f"  ... by the reply they get: {m['final_false_alarms_by_reply_level']} "
-              "(check = the warning-sign checklist, not an urgent-care instruction)")
-        print(f"  false alarms, NLU layer alone on messages it was not trained on: {m['nlu_false_alarm_rate_unseen']:7.2%}"
-              f" ({len(m['nlu_false_alarms_unseen'])}/{m['unseen_ordinary_total']})")
+        print(
+            f"  ... by the reply they get: {m['final_false_alarms_by_reply_level']} "
+            "(check = the warning-sign checklist, not an urgent-care instruction)"
+        )
+        print(
+            f"  false alarms, NLU layer alone on messages it was not trained on: {m['nlu_false_alarm_rate_unseen']:7.2%}"
+            f" ({len(m['nlu_false_alarms_unseen'])}/{m['unseen_ordinary_total']})"
+        )
         if not args.quiet:
             for fa in m["nlu_false_alarms_unseen"]:
                 print(f"  - NLU false alarm: {fa['text']!r} -> {fa['nlu']} ({fa['source']})")

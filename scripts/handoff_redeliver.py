@@ -3,28 +3,31 @@
 
     python scripts/handoff_redeliver.py [--endpoints endpoints.yml | --db-url URL] [--include-not-configured]
 
-Uses HANDOFF_WEBHOOK_URL (and the other HANDOFF_WEBHOOK_* settings, see painfaq/handoff.py). Exit status 1
+Uses HANDOFF_WEBHOOK_URL (and the other HANDOFF_WEBHOOK_* settings, see painfaq/support/handoff.py). Exit status 1
 if some requests are still pending afterwards, so a cron job or CI step can alert on it.
 """
+
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from painfaq import db, handoff  # noqa: E402
+from painfaq.stores import db
+from painfaq.support import handoff
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     source = parser.add_mutually_exclusive_group()
-    source.add_argument("--endpoints", help="endpoints file whose tracker_store is the database (default: $PAINFAQ_ENDPOINTS or endpoints.yml)")
+    source.add_argument(
+        "--endpoints",
+        help="endpoints file whose tracker_store is the database (default: $PAINFAQ_ENDPOINTS or endpoints.yml)",
+    )
     source.add_argument("--db-url", help="SQLAlchemy database URL (overrides the endpoints file)")
-    parser.add_argument("--include-not-configured", action="store_true",
-                        help="also send requests stored while no webhook URL was set")
+    parser.add_argument(
+        "--include-not-configured", action="store_true", help="also send requests stored while no webhook URL was set"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     url = args.db_url or db.database_url(args.endpoints)

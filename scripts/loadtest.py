@@ -7,12 +7,13 @@ percentiles and throughput; --json writes the same report to a file.
 
 Only loopback targets (localhost, 127.0.0.0/8, ::1) are allowed unless --allow-remote is given: a load
 test is a lot of traffic, so pointing it at a machine you do not own must be a deliberate choice.
-The project's REST channel rate-limits per client address and per sender (painfaq/channel.py): a load
+The project's REST channel rate-limits per client address and per sender (painfaq/serving/channel.py): a load
 test from one machine needs those limits lifted on the target (PAINFAQ_RATE_PER_ADDRESS=off
 PAINFAQ_RATE_PER_SENDER=off PAINFAQ_IN_FLIGHT_PER_ADDRESS=100000), or it measures the 429s.
 
     python scripts/loadtest.py --url http://127.0.0.1:5005/webhooks/rest/webhook -c 10 --duration 30
 """
+
 from __future__ import annotations
 
 import argparse
@@ -26,7 +27,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 from urllib.parse import urlsplit
 
 DEFAULT_URL = "http://127.0.0.1:5005/webhooks/rest/webhook"
@@ -53,7 +54,7 @@ def is_loopback_target(url: str) -> bool:
         infos = socket.getaddrinfo(host, None)
     except socket.gaierror:
         return False
-    addresses = {info[4][0] for info in infos}
+    addresses = {str(info[4][0]) for info in infos}
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
@@ -78,8 +79,15 @@ class Tally:
 
 
 async def user_loop(
-    session, url: str, messages: Sequence[str], tally: Tally, budget: Dict[str, float], timeout: float,
-    think_s: float, run_id: str, user_index: int,
+    session,
+    url: str,
+    messages: Sequence[str],
+    tally: Tally,
+    budget: Dict[str, float],
+    timeout: float,
+    think_s: float,
+    run_id: str,
+    user_index: int,
 ) -> None:
     import aiohttp
 
@@ -121,9 +129,15 @@ async def user_loop(
 
 
 async def run_load(
-    url: str, concurrency: int, max_requests: int, duration_s: float, messages: Sequence[str], timeout: float,
-    think_s: float = 0.0, warmup: int = 0,
-) -> Dict[str, object]:
+    url: str,
+    concurrency: int,
+    max_requests: int,
+    duration_s: float,
+    messages: Sequence[str],
+    timeout: float,
+    think_s: float = 0.0,
+    warmup: int = 0,
+) -> Dict[str, Any]:
     import aiohttp
 
     run_id = uuid.uuid4().hex[:8]
@@ -131,14 +145,23 @@ async def run_load(
     async with aiohttp.ClientSession(connector=connector) as session:
         if warmup:
             warm = Tally()
-            await user_loop(session, url, messages, warm, {"remaining": warmup, "deadline": time.monotonic() + 300},
-                            timeout, 0.0, f"warmup-{run_id}", 0)
+            await user_loop(
+                session,
+                url,
+                messages,
+                warm,
+                {"remaining": warmup, "deadline": time.monotonic() + 300},
+                timeout,
+                0.0,
+                f"warmup-{run_id}",
+                0,
+            )
         tally = Tally()
         budget = {"remaining": float(max_requests), "deadline": time.monotonic() + duration_s}
         start = time.perf_counter()
-        await asyncio.gather(*(
-            user_loop(session, url, messages, tally, budget, timeout, think_s, run_id, i) for i in range(concurrency)
-        ))
+        await asyncio.gather(
+            *(user_loop(session, url, messages, tally, budget, timeout, think_s, run_id, i) for i in range(concurrency))
+        )
         elapsed = time.perf_counter() - start
     latencies = sorted(tally.latencies_ms)
     ok = len(latencies)
@@ -165,12 +188,14 @@ async def run_load(
     }
 
 
-def print_report(report: Dict[str, object]) -> None:
+def print_report(report: Dict[str, Any]) -> None:
     lat = report["latency_ms"]
     print(f"target      : {report['url']}")
     print(f"users       : {report['concurrency']} at once, {report['duration_s']} s")
-    print(f"requests    : {report['requests']} sent, {report['ok']} answered, {report['errors']} errors "
-          f"({report['error_rate'] * 100:.2f} %)")
+    print(
+        f"requests    : {report['requests']} sent, {report['ok']} answered, {report['errors']} errors "
+        f"({report['error_rate'] * 100:.2f} %)"
+    )
     if report["errors_by_kind"]:
         print(f"errors      : {report['errors_by_kind']}")
         for sample in report["error_samples"]:
@@ -190,8 +215,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=6, help="requests sent before measuring (default 6)")
     parser.add_argument("--messages", type=Path, help="text file, one message per line: one conversation")
     parser.add_argument("--json", type=Path, help="also write the report to this JSON file")
-    parser.add_argument("--max-error-rate", type=float, default=0.0,
-                        help="exit 1 if the share of failed requests is above this (default 0)")
+    parser.add_argument(
+        "--max-error-rate",
+        type=float,
+        default=0.0,
+        help="exit 1 if the share of failed requests is above this (default 0)",
+    )
     parser.add_argument("--allow-remote", action="store_true", help="allow a target that is not on this machine")
     args = parser.parse_args(argv)
     if not 1 <= args.concurrency <= MAX_CONCURRENCY:
@@ -214,10 +243,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         messages = [line.strip() for line in args.messages.read_text().splitlines() if line.strip()]
         if not messages:
             raise SystemExit(f"{args.messages}: no messages")
-    report = asyncio.run(run_load(
-        args.url, args.concurrency, args.requests, args.duration, messages, args.timeout,
-        think_s=args.think_ms / 1000, warmup=args.warmup,
-    ))
+    report = asyncio.run(
+        run_load(
+            args.url,
+            args.concurrency,
+            args.requests,
+            args.duration,
+            messages,
+            args.timeout,
+            think_s=args.think_ms / 1000,
+            warmup=args.warmup,
+        )
+    )
     print_report(report)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

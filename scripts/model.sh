@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/rasa_*.py painfaq/question_focus.py requirements.lock \
+# What training reads: Rasa's files, the training data, the NLU components and the learned safety layer they
+# train (not the Rasa patches, which change speed, not predictions), and the pinned libraries.
+inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/nlu/*.py painfaq/safety/learned.py requirements.lock \
   | sha256sum | cut -c1-16)
 name="painfaq-$inputs_hash"
 model="models/$name.tar.gz"

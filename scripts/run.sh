@@ -12,7 +12,7 @@ WEB_PORT=${WEB_PORT:-8080}
 CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}
 
 # An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
-"$PY" -m painfaq.preflight --endpoints endpoints.yml
+"$PY" -m painfaq.serving.preflight --endpoints endpoints.yml
 
 pids=()
 stop() {
@@ -24,13 +24,13 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-# The action server (painfaq.action_server) listens on loopback only and answers only requests that carry
-# this shared secret; the Rasa server (painfaq.channel) sends it. A fresh one per run unless set.
+# The action server (painfaq.serving.action_server) listens on loopback only and answers only requests that carry
+# this shared secret; the Rasa server (painfaq.serving.channel) sends it. A fresh one per run unless set.
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')}
-SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} "$PY" -m painfaq.action_server --actions actions --port "$ACTION_PORT" &
+SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 # shellcheck disable=SC2086
-"$PY" -m painfaq.serve_rasa run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
+"$PY" -m painfaq.serving.rasa_server run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
   --credentials credentials.yml --cors $CORS_ORIGINS &
 pids+=($!)
 if [ -f scripts/serve_demo.py ]; then

@@ -26,7 +26,7 @@ export REDIS_HOST=${REDIS_HOST:-localhost} REDIS_PORT=${REDIS_PORT:-6379} REDIS_
 export REDIS_PASSWORD=${REDIS_PASSWORD:-}
 # The actions' own tables (hand-off requests, feedback) go to the same database as the tracker store.
 export PAINFAQ_ENDPOINTS="$PWD/endpoints.production.yml"
-# Shared secret Rasa sends to the action server (painfaq.action_server answers 401 without it). Several
+# Shared secret Rasa sends to the action server (painfaq.serving.action_server answers 401 without it). Several
 # Rasa instances on several hosts must share it: set ACTION_SERVER_TOKEN yourself there.
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(24))')}
 # One TensorFlow thread per op and per worker: the models are small, and N workers share the cores.
@@ -34,7 +34,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 
 # Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
-"$PY" -m painfaq.production check
+"$PY" -m painfaq.serving.production check
 
 pids=()
 stop() {
@@ -47,14 +47,14 @@ stop() {
 trap stop INT TERM EXIT
 
 SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS \
-  "$PY" -m painfaq.serve_actions --actions actions --port "$ACTION_PORT" &
+  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT" &
 pids+=($!)
 cors_args=()
 if [ -n "$CORS_ORIGINS" ]; then
   # shellcheck disable=SC2206
   cors_args=(--cors $CORS_ORIGINS)
 fi
-SANIC_WORKERS=$RASA_WORKERS "$PY" -m painfaq.serve_rasa run --model "$model" --interface "$RASA_INTERFACE" \
+SANIC_WORKERS=$RASA_WORKERS "$PY" -m painfaq.serving.rasa_server run --model "$model" --interface "$RASA_INTERFACE" \
   --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml "${cors_args[@]}" &
 pids+=($!)
 

@@ -8,27 +8,29 @@ hand-off and feedback tables, with bulk inserts, and prints the numbers the repo
 write into a database that already has events unless --append is given (it never reads the endpoints
 file: seeding the real tracker store by mistake would pollute its report).
 """
+
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from painfaq.stores import db
+from tests.harness.report_seed import seed
+
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import sqlalchemy as sa  # noqa: E402
-
-from painfaq import db  # noqa: E402
-from painfaq.report_seed import seed  # noqa: E402
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db-url", required=True, help="SQLAlchemy URL of the database to fill, e.g. sqlite:///results/tmp/report.db")
+    parser.add_argument(
+        "--db-url", required=True, help="SQLAlchemy URL of the database to fill, e.g. sqlite:///results/tmp/report.db"
+    )
     parser.add_argument("-n", "--conversations", type=int, default=1000)
     parser.add_argument("--days", type=int, default=30, help="spread over this many UTC days (default 30)")
     parser.add_argument("--start", help="first day, YYYY-MM-DD (default: --days days before today)")
@@ -37,8 +39,11 @@ def main(argv=None) -> int:
     parser.add_argument("--truth", type=Path, help="write the expected report numbers to this JSON file")
     args = parser.parse_args(argv)
 
-    start = (datetime.strptime(args.start, "%Y-%m-%d").date() if args.start
-             else datetime.now(timezone.utc).date() - timedelta(days=args.days))
+    start = (
+        datetime.strptime(args.start, "%Y-%m-%d").date()
+        if args.start
+        else datetime.now(timezone.utc).date() - timedelta(days=args.days)
+    )
     engine = db.make_engine(args.db_url)
     if sa.inspect(engine).has_table("events") and not args.append:
         with engine.connect() as connection:
@@ -48,8 +53,10 @@ def main(argv=None) -> int:
     truth = seed(engine, args.conversations, start, args.days, args.seed)
     elapsed = time.monotonic() - started
     end = start + timedelta(days=args.days - 1)
-    print(f"seeded {truth.conversations:,} conversations ({truth.events:,} events, {truth.handoffs_submitted:,} hand-offs) "
-          f"from {start} to {end} in {elapsed:.1f} s into {db.safe_url(args.db_url)}")
+    print(
+        f"seeded {truth.conversations:,} conversations ({truth.events:,} events, {truth.handoffs_submitted:,} hand-offs) "
+        f"from {start} to {end} in {elapsed:.1f} s into {db.safe_url(args.db_url)}"
+    )
     print(f"  report: python scripts/report.py --db-url <the same URL> --from {start} --to {end}")
     if args.truth:
         args.truth.write_text(json.dumps(truth.as_dict(), indent=2) + "\n")

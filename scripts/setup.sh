@@ -19,6 +19,14 @@ if [ ! -f "$stamp" ]; then
   touch "$stamp"
 fi
 
+# The project itself, editable: `import painfaq` / `import actions` work from any script or test, without
+# any file editing sys.path.
+project_stamp="$VENV/.project-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$project_stamp" ]; then
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e .
+  rm -f "$VENV"/.project-* && touch "$project_stamp"
+fi
+
 spacy_stamp_input=$(cat scripts/build_spacy_pipeline.py requirements.lock | sha256sum | cut -c1-16)
 if [ ! -f "models/spacy/en_painfaq/.built-$spacy_stamp_input" ]; then
   "$VENV/bin/python" scripts/build_spacy_pipeline.py models/spacy/en_painfaq

@@ -3,7 +3,7 @@
 
     python scripts/soak.py [--minutes 30] [--users 20] [--think 2.0] [--out results/soak.json]
 
-Starts the action server and the Rasa server as `make run` does (painfaq.stack.start_stack: loopback,
+Starts the action server and the Rasa server as `make run` does (tests.harness.stack.start_stack: loopback,
 throwaway SQLite tracker store, default limits), then runs `--users` simulated users for `--minutes`.
 Each user holds conversations of 4-9 turns (FAQ questions, follow-ups, "tell me more", out-of-scope
 questions, feedback, now and then a hand-off with an e-mail address), waits for each reply, then
@@ -16,6 +16,7 @@ resident memory of both servers (main process + workers) every 10 s. The summary
 (p95 of the last minutes vs the first ones, after a 1-minute warm-up) and the memory growth of each server
 from the end of the warm-up to the end. Written to --out as JSON.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -34,10 +35,9 @@ from typing import Any, Dict, List, Optional
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.harness.stack import Stack, process_tree, start_stack
 
-from painfaq.stack import Stack, process_tree, start_stack  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 CONVERSATIONS = [
     ["can anxiety cause back pain?", "how does that happen?", "what's the source for that?", "/feedback_helpful"],
@@ -45,8 +45,11 @@ CONVERSATIONS = [
     ["hi", "is walking good for back pain from stress?", "and breathing exercises?", "/feedback_not_helpful"],
     ["can anxiety cause chest pain?", "what dose of ibuprofen should I take?", "ok, how do I know it's anxiety?"],
     ["how common is back pain from anxiety", "does physical therapy help", "tell me more", "what are the sources"],
-    ["I want to talk to a person", "Can someone explain my MRI results? They mention a bulging disc.",
-     "my email is soak.user@example.org"],
+    [
+        "I want to talk to a person",
+        "Can someone explain my MRI results? They mention a bulging disc.",
+        "my email is soak.user@example.org",
+    ],
     ["does sleep matter", "muscle tension?", "/faq_bridge_and_breathe", "thank you", "bye"],
 ]
 
@@ -79,8 +82,15 @@ def percentile(values: List[float], q: float) -> Optional[float]:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 4)
 
 
-async def user(index: int, webhook: str, deadline: float, think: float, minutes: Dict[int, Minute],
-               started: float, rng: random.Random) -> None:
+async def user(
+    index: int,
+    webhook: str,
+    deadline: float,
+    think: float,
+    minutes: Dict[int, Minute],
+    started: float,
+    rng: random.Random,
+) -> None:
     connector = aiohttp.TCPConnector(local_addr=(f"127.0.2.{1 + index % 250}", 0), limit=1)
     timeout = aiohttp.ClientTimeout(total=60)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
@@ -113,25 +123,37 @@ async def user(index: int, webhook: str, deadline: float, think: float, minutes:
 async def sample_memory(stack: Stack, deadline: float, started: float, samples: List[Dict[str, Any]]) -> None:
     action_pid, rasa_pid = stack.pids()
     while True:
-        samples.append({"t": round(time.monotonic() - started, 1), "actions_mb": rss_mb(action_pid),
-                        "rasa_mb": rss_mb(rasa_pid), "load_1min": round(os.getloadavg()[0], 2)})
+        samples.append(
+            {
+                "t": round(time.monotonic() - started, 1),
+                "actions_mb": rss_mb(action_pid),
+                "rasa_mb": rss_mb(rasa_pid),
+                "load_1min": round(os.getloadavg()[0], 2),
+            }
+        )
         if time.monotonic() >= deadline:
             return
         await asyncio.sleep(min(10.0, max(0.1, deadline - time.monotonic())))
 
 
-def summarize(args: argparse.Namespace, minutes: Dict[int, Minute], memory: List[Dict[str, Any]],
-              seconds: float) -> Dict[str, Any]:
-    per_minute = []
+def summarize(
+    args: argparse.Namespace, minutes: Dict[int, Minute], memory: List[Dict[str, Any]], seconds: float
+) -> Dict[str, Any]:
+    per_minute: List[Dict[str, Any]] = []
     for m in sorted(minutes):
         minute = minutes[m]
-        per_minute.append({
-            "minute": m + 1, "turns": len(minute.latencies) + sum(minute.errors.values()),
-            "errors": minute.errors, "p50": percentile(minute.latencies, 0.5), "p95": percentile(minute.latencies, 0.95),
-        })
+        per_minute.append(
+            {
+                "minute": m + 1,
+                "turns": len(minute.latencies) + sum(minute.errors.values()),
+                "errors": minute.errors,
+                "p50": percentile(minute.latencies, 0.5),
+                "p95": percentile(minute.latencies, 0.95),
+            }
+        )
     measured = [row for row in per_minute if row["minute"] > 1 and row["p95"] is not None] or per_minute
     head = measured[: max(1, min(3, len(measured) // 3))]
-    tail = measured[-len(head):]
+    tail = measured[-len(head) :]
     first_p95 = statistics.median([r["p95"] for r in head if r["p95"] is not None] or [0])
     last_p95 = statistics.median([r["p95"] for r in tail if r["p95"] is not None] or [0])
     first_p50 = statistics.median([r["p50"] for r in head if r["p50"] is not None] or [0])
@@ -144,29 +166,51 @@ def summarize(args: argparse.Namespace, minutes: Dict[int, Minute], memory: List
             errors[kind] = errors.get(kind, 0) + count
     turns = len(all_latencies) + sum(errors.values())
     return {
-        "settings": {"minutes": args.minutes, "users": args.users, "think_seconds": args.think,
-                     "loopback_only": True, "stack": "painfaq.stack.start_stack (as make run), SQLite tracker store"},
+        "settings": {
+            "minutes": args.minutes,
+            "users": args.users,
+            "think_seconds": args.think,
+            "loopback_only": True,
+            "stack": "tests.harness.stack.start_stack (as make run), SQLite tracker store",
+        },
         "duration_seconds": round(seconds, 1),
-        "machine": {"cpus": os.cpu_count(), "load_1min_max": max((s["load_1min"] for s in memory), default=None),
-                    "load_1min_median": statistics.median([s["load_1min"] for s in memory]) if memory else None},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_1min_max": max((s["load_1min"] for s in memory), default=None),
+            "load_1min_median": statistics.median([s["load_1min"] for s in memory]) if memory else None,
+        },
         "turns": turns,
         "turns_per_second": round(turns / seconds, 2) if seconds else None,
         "errors": errors,
         "error_rate": round(sum(errors.values()) / turns, 5) if turns else None,
-        "latency_seconds": {"p50": percentile(all_latencies, 0.5), "p95": percentile(all_latencies, 0.95),
-                            "p99": percentile(all_latencies, 0.99), "max": percentile(all_latencies, 1.0)},
+        "latency_seconds": {
+            "p50": percentile(all_latencies, 0.5),
+            "p95": percentile(all_latencies, 0.95),
+            "p99": percentile(all_latencies, 0.99),
+            "max": percentile(all_latencies, 1.0),
+        },
         "latency_drift": {
             "what": "median of the per-minute p50/p95 over the first vs the last minutes (after a 1-minute warm-up)",
-            "first_p50": first_p50, "last_p50": last_p50, "first_p95": first_p95, "last_p95": last_p95,
+            "first_p50": first_p50,
+            "last_p50": last_p50,
+            "first_p95": first_p95,
+            "last_p95": last_p95,
             "p95_change_seconds": round(last_p95 - first_p95, 4),
         },
         "memory_mb": {
             "what": "resident memory (main process + workers), from the end of the first minute to the end",
-            "actions": {"start": warm[0]["actions_mb"], "end": memory[-1]["actions_mb"],
-                        "max": max(s["actions_mb"] for s in memory),
-                        "growth": round(memory[-1]["actions_mb"] - warm[0]["actions_mb"], 1)},
-            "rasa": {"start": warm[0]["rasa_mb"], "end": memory[-1]["rasa_mb"], "max": max(s["rasa_mb"] for s in memory),
-                     "growth": round(memory[-1]["rasa_mb"] - warm[0]["rasa_mb"], 1)},
+            "actions": {
+                "start": warm[0]["actions_mb"],
+                "end": memory[-1]["actions_mb"],
+                "max": max(s["actions_mb"] for s in memory),
+                "growth": round(memory[-1]["actions_mb"] - warm[0]["actions_mb"], 1),
+            },
+            "rasa": {
+                "start": warm[0]["rasa_mb"],
+                "end": memory[-1]["rasa_mb"],
+                "max": max(s["rasa_mb"] for s in memory),
+                "growth": round(memory[-1]["rasa_mb"] - warm[0]["rasa_mb"], 1),
+            },
         },
         "per_minute": per_minute,
         "memory_samples": memory,
@@ -179,8 +223,10 @@ async def soak(args: argparse.Namespace, stack: Stack) -> Dict[str, Any]:
     started = time.monotonic()
     deadline = started + args.minutes * 60
     rng = random.Random(args.seed)
-    tasks = [user(i, stack.webhook, deadline, args.think, minutes, started, random.Random(rng.random()))
-             for i in range(args.users)]
+    tasks = [
+        user(i, stack.webhook, deadline, args.think, minutes, started, random.Random(rng.random()))
+        for i in range(args.users)
+    ]
     await asyncio.gather(sample_memory(stack, deadline, started, memory), *tasks)
     return summarize(args, minutes, memory, time.monotonic() - started)
 
@@ -199,7 +245,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     support_db = Path(tempfile.mkdtemp(prefix="painfaq-soak-")) / "support.db"
     os.environ.setdefault("PAINFAQ_DB_URL", f"sqlite:///{support_db}")
     stack = start_stack()
-    print(f"soak: {args.users} users for {args.minutes} min against {stack.rasa_url} (logs in {stack.workdir})", flush=True)
+    print(
+        f"soak: {args.users} users for {args.minutes} min against {stack.rasa_url} (logs in {stack.workdir})",
+        flush=True,
+    )
     try:
         summary = asyncio.run(soak(args, stack))
         alive = [p.poll() is None for p in stack.processes]
@@ -208,8 +257,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         stack.stop()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary, indent=2) + "\n")
-    brief = {k: summary[k] for k in ("turns", "turns_per_second", "errors", "error_rate", "latency_seconds",
-                                      "latency_drift", "memory_mb", "servers_alive_at_end")}
+    brief = {
+        k: summary[k]
+        for k in (
+            "turns",
+            "turns_per_second",
+            "errors",
+            "error_rate",
+            "latency_seconds",
+            "latency_drift",
+            "memory_mb",
+            "servers_alive_at_end",
+        )
+    }
     print(json.dumps(brief, indent=2))
     print(f"written to {args.out}")
     return 0 if summary["servers_alive_at_end"] and not summary["errors"] else 1

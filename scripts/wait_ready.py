@@ -1,4 +1,5 @@
 """Wait until every URL given answers HTTP 200 (servers are up), or fail after a timeout."""
+
 from __future__ import annotations
 
 import argparse

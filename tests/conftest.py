@@ -1,17 +1,14 @@
 """Shared fixtures: tracker fixtures for offline action tests and the real servers for end-to-end tests."""
+
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from painfaq.stack import Stack, start_stack  # noqa: E402
+from tests.harness.stack import Stack, start_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -42,7 +39,7 @@ def tracker_fixture():
 @pytest.fixture
 def support_db(tmp_path, monkeypatch):
     """A fresh SQLite database for hand-off / feedback storage (PAINFAQ_DB_URL), no webhook configured."""
-    from painfaq import db
+    from painfaq.stores import db
 
     url = f"sqlite:///{tmp_path / 'support.db'}"
     monkeypatch.setenv("PAINFAQ_DB_URL", url)
@@ -52,7 +49,6 @@ def support_db(tmp_path, monkeypatch):
     db.ensure_tables(engine, include_events=True)
     yield engine
     db.dispose_engines()
-
 
 
 def pytest_collection_modifyitems(config, items):

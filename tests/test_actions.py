@@ -1,9 +1,9 @@
 """Custom actions run offline against JSON tracker fixtures (tests/fixtures/trackers)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
 
-import pytest
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -15,7 +15,7 @@ from actions.actions import (
     ActionSourcesForLast,
     ActionTellMore,
 )
-from painfaq.content import load_content
+from painfaq.content.loader import load_content
 
 
 def run(action, tracker) -> tuple:

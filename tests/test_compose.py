@@ -1,8 +1,9 @@
 """The one answer path: passage, then sources, then disclaimer, as text and as a structured payload."""
+
 from __future__ import annotations
 
-from painfaq.compose import compose_answer, compose_sources_for, render_passage
-from painfaq.content import Sentence, load_content
+from painfaq.content.compose import compose_answer, compose_sources_for, render_passage
+from painfaq.content.loader import Sentence, load_content
 
 
 def test_answer_order_is_passage_sources_disclaimer():
@@ -30,9 +31,7 @@ def test_payload_carries_the_same_data_as_the_text():
     assert payload["type"] == "answer" and payload["topic"] == "therapy"
     assert payload["passage"] in answer.text
     assert payload["disclaimer"] == content.disclaimer
-    assert [c["url"] for c in payload["citations"]] == [
-        content.article.url, "https://doi.org/10.1001/jama.2016.2323"
-    ]
+    assert [c["url"] for c in payload["citations"]] == [content.article.url, "https://doi.org/10.1001/jama.2016.2323"]
     assert payload["suggestions"] == answer.buttons
     assert {b["payload"] for b in answer.buttons} == {"/faq_breathing", "/faq_relief_overview"}
 

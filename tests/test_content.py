@@ -1,4 +1,5 @@
 """The content file matches its schema, and the schema/cross-reference checks reject broken content."""
+
 from __future__ import annotations
 
 import copy
@@ -6,7 +7,7 @@ import copy
 import jsonschema
 import pytest
 
-from painfaq.content import load_content, load_raw, parse
+from painfaq.content.loader import load_content, load_raw, parse
 
 ARTICLE_TITLE = "Can Anxiety Cause Back Pain? The Truth About the Mind-Body Connection"
 ARTICLE_URL = "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/"
@@ -99,7 +100,7 @@ def test_cross_references_are_checked(raw, mutate, message):
 
 
 def test_relief_overview_bullets_name_its_suggestions_in_order():
-    """"Any other options?" (actions.ActionOtherOptions) picks the overview's bullets by suggestion position."""
+    """ "Any other options?" (actions.ActionOtherOptions) picks the overview's bullets by suggestion position."""
     content = load_content()
     overview = content.topics["relief_overview"]
     bullets = [s.text.lower() for s in overview.passage if s.bullet]

@@ -1,5 +1,6 @@
 """Follow-ups that point at what the assistant just said, the warning-sign note and the warning-signs topic,
 run offline against tracker fixtures (tests/fixtures/make_support_fixtures.py writes them)."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List
@@ -8,8 +9,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.actions import ActionAnswerFaq, ActionOtherOptions, ActionPickOffered, ActionSourcesForLast, position_in
-from painfaq.content import load_content
-from painfaq.safety import load_default_safety_net
+from painfaq.content.loader import load_content
+from painfaq.safety.rules import load_default_safety_net
 
 
 def run(action, tracker) -> tuple:
@@ -58,9 +59,16 @@ def test_other_options_after_one_remedy_are_the_remedies_not_shown_yet(tracker_f
     answer = messages[0]
     assert answer["custom"]["type"] == "answer" and answer["custom"]["topic"] == "relief_overview"
     assert answer["text"].startswith(content.messages["other_options_lead"])
-    assert "• Yoga." not in answer["text"] and "• Physical therapy." in answer["text"] and "• Consider therapy." in answer["text"]
+    assert (
+        "• Yoga." not in answer["text"]
+        and "• Physical therapy." in answer["text"]
+        and "• Consider therapy." in answer["text"]
+    )
     assert [b["payload"] for b in answer["buttons"]] == [
-        "/faq_physical_therapy", "/faq_exercise", "/faq_breathing", "/faq_therapy"
+        "/faq_physical_therapy",
+        "/faq_exercise",
+        "/faq_breathing",
+        "/faq_therapy",
     ]
     assert answer["text"].endswith(content.disclaimer)
     assert SlotSet("last_topic", "relief_overview") in events

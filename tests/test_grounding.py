@@ -4,6 +4,7 @@ Allowed differences: whitespace and quote marks only. A condensed sentence (not 
 listed in REVIEWED_CONDENSED below, with the article sentence it condenses, after a person has checked
 that it says nothing the article sentence does not; an unreviewed one fails the test.
 """
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,8 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from painfaq.compose import BULLET, compose_answer, compose_sources_for
-from painfaq.content import SAFETY_FILE, Content, Sentence, Topic, load_content
+from painfaq.content.compose import BULLET, compose_answer, compose_sources_for
+from painfaq.content.loader import SAFETY_FILE, Content, Sentence, Topic, load_content
 
 # condensed sentence -> the article sentence it condenses (reviewed by a person). None so far: every
 # passage sentence is a verbatim quote.
@@ -64,7 +65,8 @@ def test_article_in_repo_is_the_seed_article(content: Content):
 
 def test_every_passage_sentence_is_quoted_from_the_article(content: Content, article: str):
     ungrounded = [
-        (topic_id, s.text) for topic_id, s in all_sentences(content)
+        (topic_id, s.text)
+        for topic_id, s in all_sentences(content)
         if normalise(s.text) not in article and s.text not in REVIEWED_CONDENSED
     ]
     assert not ungrounded, f"sentences not found in content/article.txt: {ungrounded}"
@@ -94,10 +96,10 @@ def lines_are_grounded(text_lines: List[str], sentences: List[Sentence], content
             continue
         if line.startswith(BULLET) and any(line.endswith(". " + url) for url in citation_urls):
             continue
-        remaining = line[len(BULLET):] if line.startswith(BULLET) else line
+        remaining = line[len(BULLET) :] if line.startswith(BULLET) else line
         for sentence in sentences:
             if remaining.startswith(sentence.text):
-                remaining = remaining[len(sentence.text):].lstrip(" ")
+                remaining = remaining[len(sentence.text) :].lstrip(" ")
         if remaining:
             bad.append(line)
     return bad

@@ -1,5 +1,6 @@
 """Hand-off storage and webhook delivery: the database is found like Rasa finds it, requests are stored
 before anything else, a local test HTTP server stands in for the helpdesk (up, flaky, down)."""
+
 from __future__ import annotations
 
 import json
@@ -14,11 +15,17 @@ from typing import Any, Dict, List
 import pytest
 import sqlalchemy as sa
 
-from painfaq import db, handoff
+from painfaq.stores import db
+from painfaq.support import handoff
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPT = [
-    {"role": "user", "text": "what dose of ibuprofen should i take?", "timestamp": 1767261600.0, "intent": "out_of_scope"},
+    {
+        "role": "user",
+        "text": "what dose of ibuprofen should i take?",
+        "timestamp": 1767261600.0,
+        "intent": "out_of_scope",
+    },
     {"role": "bot", "text": "Sorry, I can only answer ...", "timestamp": 1767261601.0, "type": "out_of_scope"},
     {"role": "user", "text": "jane.doe@example.org", "timestamp": 1767261602.0},
 ]
@@ -76,8 +83,13 @@ def closed_port_url() -> str:
 
 
 def settings(url, **kw) -> handoff.WebhookSettings:
-    return handoff.WebhookSettings(url=url, attempts=kw.get("attempts", 3), backoff=kw.get("backoff", 0.01),
-                                   timeout=kw.get("timeout", 2), token=kw.get("token"))
+    return handoff.WebhookSettings(
+        url=url,
+        attempts=kw.get("attempts", 3),
+        backoff=kw.get("backoff", 0.01),
+        timeout=kw.get("timeout", 2),
+        token=kw.get("token"),
+    )
 
 
 def the_row(engine):
@@ -104,8 +116,16 @@ def test_postgresql_url_is_built_like_rasa_builds_it(monkeypatch):
     monkeypatch.setenv("DB_PASSWORD", "p@ss:word/1")
     # As endpoints.production.yml writes it: `url` is the host, values from the environment (strings).
     monkeypatch.setenv("DB_PORT", "5433")
-    config = {"type": "SQL", "dialect": "postgresql", "url": "db.internal", "port": "${DB_PORT}", "db": "rasa",
-              "username": "rasa", "password": "${DB_PASSWORD}", "login_db": "postgres"}
+    config = {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": "${DB_PORT}",
+        "db": "rasa",
+        "username": "rasa",
+        "password": "${DB_PASSWORD}",
+        "login_db": "postgres",
+    }
     ours = db.url_from_tracker_store(db.expand_env_vars(config))
     theirs = SQLTrackerStore.get_db_url("postgresql", "db.internal", 5433, "rasa", "rasa", "p@ss:word/1")
     assert ours.render_as_string(hide_password=False) == theirs.render_as_string(hide_password=False)
@@ -150,12 +170,19 @@ def test_without_a_webhook_the_request_is_stored_as_not_configured(support_db):
 
 def test_delivered_to_the_webhook_as_json(support_db, helpdesk, caplog):
     caplog.set_level("INFO")
-    handoff.submit("s1", "which painkiller?", "jane.doe@example.org", TRANSCRIPT, engine=support_db,
-                   settings=settings(helpdesk.url, token="tok-123"), background=False)
+    handoff.submit(
+        "s1",
+        "which painkiller?",
+        "jane.doe@example.org",
+        TRANSCRIPT,
+        engine=support_db,
+        settings=settings(helpdesk.url, token="tok-123"),
+        background=False,
+    )
     row = the_row(support_db)
     assert row.status == "delivered" and row.attempts == 1 and row.delivered_at and row.last_error is None
     [payload] = helpdesk.received
-    assert payload["type"] == "painfaq.handoff" and payload["id"] == row.id and payload["sender_id"] == "s1"
+    assert payload["type"] == "painfaq.support.handoff" and payload["id"] == row.id and payload["sender_id"] == "s1"
     assert payload["question"] == "which painkiller?" and payload["email"] == "jane.doe@example.org"
     assert payload["transcript"][0]["timestamp"] == "2026-01-01T10:00:00+00:00"
     assert helpdesk.headers[0]["Authorization"] == "Bearer tok-123"
@@ -175,8 +202,15 @@ def test_a_flaky_webhook_is_retried_with_backoff(support_db):
 
 def test_webhook_down_loses_nothing_and_is_redelivered_later(support_db, caplog, tmp_path):
     down = closed_port_url()
-    handoff.submit("s1", "which painkiller?", "jane.doe@example.org", TRANSCRIPT, engine=support_db,
-                   settings=settings(down), background=False)
+    handoff.submit(
+        "s1",
+        "which painkiller?",
+        "jane.doe@example.org",
+        TRANSCRIPT,
+        engine=support_db,
+        settings=settings(down),
+        background=False,
+    )
     row = the_row(support_db)
     assert row.status == "pending" and row.attempts == 3 and row.last_error == "ConnectionError"
     assert row.question == "which painkiller?" and json.loads(row.transcript) == TRANSCRIPT
@@ -229,9 +263,24 @@ def test_delivery_runs_in_the_background_so_the_user_does_not_wait(support_db):
 def test_transcript_from_tracker_events_marks_messages_that_got_a_safety_reply():
     events = [
         {"event": "action", "name": "action_listen", "timestamp": 1.0},
-        {"event": "user", "text": "my legs went numb", "timestamp": 2.0, "parse_data": {"intent": {"name": "red_flag"}}},
-        {"event": "bot", "text": "Please call 911 now.", "timestamp": 3.0, "data": {"custom": {"type": "safety", "level": "emergency"}}},
-        {"event": "user", "text": "talk to a person", "timestamp": 4.0, "parse_data": {"intent": {"name": "request_human"}}},
+        {
+            "event": "user",
+            "text": "my legs went numb",
+            "timestamp": 2.0,
+            "parse_data": {"intent": {"name": "red_flag"}},
+        },
+        {
+            "event": "bot",
+            "text": "Please call 911 now.",
+            "timestamp": 3.0,
+            "data": {"custom": {"type": "safety", "level": "emergency"}},
+        },
+        {
+            "event": "user",
+            "text": "talk to a person",
+            "timestamp": 4.0,
+            "parse_data": {"intent": {"name": "request_human"}},
+        },
         {"event": "bot", "text": "", "timestamp": 5.0, "data": {"custom": None}},
     ]
     transcript = handoff.transcript_from_events(events)

@@ -1,5 +1,6 @@
-"""painfaq.rasa_intent_classifier.LinearIntentClassifier: the feature matrix it builds in one step is the
+"""painfaq.nlu.intent_classifier.LinearIntentClassifier: the feature matrix it builds in one step is the
 one Rasa's own combination gives, and messages without features get no intent instead of an error."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,8 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from sklearn.preprocessing import normalize
 
-from painfaq.rasa_intent_classifier import LinearIntentClassifier
-from painfaq.stack import current_model
+from painfaq.nlu.intent_classifier import LinearIntentClassifier
+from tests.harness.stack import current_model
 from tests.production.test_speedups import holdout_texts
 
 

@@ -1,5 +1,6 @@
 """scripts/loadtest.py: refuses non-loopback targets unless told, bounded by requests and duration, and
 counts errors by kind (against a small local HTTP server standing in for Rasa's REST channel)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -67,7 +68,9 @@ def test_remote_targets_need_allow_remote(url):
     assert loadtest.parse_args(["--url", url, "--allow-remote"]).allow_remote
 
 
-@pytest.mark.parametrize("flags", [["-c", "0"], ["-n", "0"], ["-d", "0"], ["-d", "100000"], ["--url", "ftp://localhost/"]])
+@pytest.mark.parametrize(
+    "flags", [["-c", "0"], ["-n", "0"], ["-d", "0"], ["-d", "100000"], ["--url", "ftp://localhost/"]]
+)
 def test_bounds_are_enforced(flags):
     with pytest.raises(SystemExit):
         loadtest.parse_args(flags)

@@ -1,5 +1,6 @@
 """Content, domain, rules and training data agree: a topic added to the content file without an intent,
 a rule or training examples fails here instead of silently never being answered."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from painfaq.content import load_content
+from painfaq.content.loader import load_content
 
 ROOT = Path(__file__).resolve().parent.parent
 MIN_EXAMPLES = 20
@@ -18,7 +19,9 @@ def nlu_examples() -> Counter:
     for path in (ROOT / "data" / "nlu").glob("*.yml"):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             if "intent" in block:
-                counts[block["intent"]] += sum(1 for l in block["examples"].splitlines() if l.strip().startswith("- "))
+                counts[block["intent"]] += sum(
+                    1 for line in block["examples"].splitlines() if line.strip().startswith("- ")
+                )
     return counts
 
 

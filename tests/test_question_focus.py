@@ -1,13 +1,14 @@
-"""Finding the question in a long message (painfaq/question_focus.py) and the two Rasa steps around the
-intent classifier (painfaq/rasa_question_focus.py)."""
+"""Finding the question in a long message (painfaq/nlu/focus.py) and the two Rasa steps around the
+intent classifier (painfaq/nlu/question_focus.py)."""
+
 from __future__ import annotations
 
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from painfaq.question_focus import focus, sentences
-from painfaq.rasa_question_focus import ORIGINAL_TEXT_KEY, QuestionFocus, RestoreText
+from painfaq.nlu.focus import focus, sentences
+from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY, QuestionFocus, RestoreText
 
 STORY = (
     "I moved house in March and hurt my back carrying boxes, it healed after a few weeks. "
@@ -26,10 +27,14 @@ def test_a_story_is_reduced_to_its_question_and_the_sentence_it_leans_on():
 
 
 def test_a_self_contained_question_stands_alone():
-    text = STORY.replace("I've heard yoga can help. Is that true?", "Can stress really cause upper back pain when I am anxious?")
+    text = STORY.replace(
+        "I've heard yoga can help. Is that true?", "Can stress really cause upper back pain when I am anxious?"
+    )
     assert focus(text) == "Can stress really cause upper back pain when I am anxious?"
     # "like this" points back: the sentence before it comes along.
-    text = STORY.replace("I've heard yoga can help. Is that true?", "Can stress really cause upper back pain like this?")
+    text = STORY.replace(
+        "I've heard yoga can help. Is that true?", "Can stress really cause upper back pain like this?"
+    )
     assert focus(text) == "My shoulders are always up by my ears. Can stress really cause upper back pain like this?"
 
 
@@ -70,9 +75,14 @@ def test_a_long_message_is_never_read_as_a_short_reply():
     message = Message(data={TEXT: "so what's the point?"})
     message.set(ORIGINAL_TEXT_KEY, STORY)
     message.set("intent", {"name": "deny", "confidence": 0.5})
-    message.set("intent_ranking", [
-        {"name": "deny", "confidence": 0.5}, {"name": "faq_yoga", "confidence": 0.3}, {"name": "out_of_scope", "confidence": 0.2},
-    ])
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "deny", "confidence": 0.5},
+            {"name": "faq_yoga", "confidence": 0.3},
+            {"name": "out_of_scope", "confidence": 0.2},
+        ],
+    )
     RestoreText(RestoreText.get_default_config()).process([message])
     assert message.get("intent") == {"name": "faq_yoga", "confidence": 0.6}
     assert [e["name"] for e in message.get("intent_ranking")] == ["faq_yoga", "out_of_scope"]
@@ -85,11 +95,16 @@ def test_a_long_message_is_never_read_as_a_short_reply():
 
 
 def test_several_questions_are_all_kept():
-    text = ("My back has hurt for months and my job is a nightmare. Is this from stress? And will physical therapy help me. "
-            "Also how long does it usually last?")
+    text = (
+        "My back has hurt for months and my job is a nightmare. Is this from stress? And will physical therapy help me. "
+        "Also how long does it usually last?"
+    )
     # "Is this..." points back, so the sentence before it comes along.
     assert focus(text) == text
     text = text.replace("Is this from stress?", "Can stress cause back pain like that?")
     assert focus(text).startswith("My back has hurt")
     text = text.replace("like that", "at all")
-    assert focus(text) == "Can stress cause back pain at all? And will physical therapy help me. Also how long does it usually last?"
+    assert (
+        focus(text)
+        == "Can stress cause back pain at all? And will physical therapy help me. Also how long does it usually last?"
+    )

@@ -1,11 +1,12 @@
 """The cached action-response validator accepts and rejects exactly what Rasa's own check does."""
+
 from __future__ import annotations
 
 import jsonschema
 import pytest
 from rasa.core.actions.action import RemoteAction
 
-from painfaq import rasa_speedups
+from painfaq.rasa_patches import action_validation as rasa_speedups
 
 VALID = {"events": [{"event": "slot", "name": "last_topic", "value": "yoga"}], "responses": [{"text": "hi"}]}
 INVALID = [

@@ -1,5 +1,6 @@
 """The real-user evaluation sets (tests/real_users): well formed, split by source, the test set unchanged,
 and none of it copied into the training data."""
+
 from __future__ import annotations
 
 import hashlib
@@ -11,7 +12,7 @@ from typing import Dict, List
 import pytest
 import yaml
 
-from painfaq.content import load_content
+from painfaq.content.loader import load_content
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SETS = REPO_ROOT / "tests" / "real_users"

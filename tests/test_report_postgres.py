@@ -1,7 +1,8 @@
 """The report, retention and hand-off storage against a real PostgreSQL (a throwaway server from
-painfaq.services, the helper the production-profile tests use), found through an endpoints file written
+tests.harness.services, the helper the production-profile tests use), found through an endpoints file written
 like endpoints.production.yml. Skips with a clear message when PostgreSQL is not installed, unless the
 CI environment variable is set: then it fails (CI installs PostgreSQL, see .ci/run)."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,11 @@ from typing import Iterator
 import pytest
 import sqlalchemy as sa
 
-from painfaq import db, handoff
-from painfaq.report import summarise
-from painfaq.report_seed import seed
-from painfaq.retention import prune
+from painfaq.stores import db
+from painfaq.support import handoff
+from painfaq.support.report import summarise
+from painfaq.support.retention import prune
+from tests.harness.report_seed import seed
 from tests.test_report import END, START, check_known_numbers, known_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,7 +37,7 @@ ENDPOINTS = """tracker_store:
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator["object"]:
-    from painfaq import services
+    from tests.harness import services
 
     try:
         server = services.start_postgres(dbname="painfaq_report")
@@ -72,9 +74,22 @@ def test_report_numbers_on_postgresql(pg_engine, tmp_path):
     check_known_numbers(summarise(engine, START, END))
     # The CLI, reading the database from the endpoints file.
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "report.py"), "--endpoints", str(endpoints), "--from", str(START),
-         "--to", str(END), "--out-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, env=dict(os.environ),
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "report.py"),
+            "--endpoints",
+            str(endpoints),
+            "--from",
+            str(START),
+            "--to",
+            str(END),
+            "--out-dir",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=dict(os.environ),
     )
     assert result.returncode == 0, result.stderr
     assert "9 conversations, deflection rate 22.2%" in result.stdout
@@ -90,7 +105,7 @@ def test_seeded_report_and_retention_on_postgresql(pg_engine):
     assert {k: v for k, v in summary["outcomes"].items() if v} == dict(truth.outcomes)
     assert summary["handoffs"]["submitted"] == truth.handoffs_submitted
     # Retention: a cutoff after the last seeded day deletes everything, in PostgreSQL too.
-    from painfaq.report import day_start
+    from painfaq.support.report import day_start
 
     counts = prune(engine, days=1, now=day_start(END + timedelta(days=2)))
     assert counts["events"] == truth.events and counts["handoff_requests"] == truth.handoffs_submitted
@@ -100,8 +115,18 @@ def test_seeded_report_and_retention_on_postgresql(pg_engine):
 def test_handoff_storage_on_postgresql(pg_engine):
     engine, _ = pg_engine
     db.ensure_tables(engine)
-    request_id = handoff.submit("pg-user", "a question", "jane.doe@example.org", [{"role": "user", "text": "hi", "timestamp": 1.0}],
-                                engine=engine, settings=handoff.WebhookSettings(url=None))
+    request_id = handoff.submit(
+        "pg-user",
+        "a question",
+        "jane.doe@example.org",
+        [{"role": "user", "text": "hi", "timestamp": 1.0}],
+        engine=engine,
+        settings=handoff.WebhookSettings(url=None),
+    )
     with engine.connect() as connection:
         row = connection.execute(sa.select(db.handoff_requests).where(db.handoff_requests.c.id == request_id)).one()
-    assert (row.status, row.email, json.loads(row.transcript)[0]["text"]) == ("not_configured", "jane.doe@example.org", "hi")
+    assert (row.status, row.email, json.loads(row.transcript)[0]["text"]) == (
+        "not_configured",
+        "jane.doe@example.org",
+        "hi",
+    )

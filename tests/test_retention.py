@@ -1,21 +1,22 @@
-"""Retention (painfaq/retention.py, scripts/prune.py): old conversations and their hand-off and feedback
+"""Retention (painfaq/support/retention.py, scripts/prune.py): old conversations and their hand-off and feedback
 rows go, recent ones and the current session of a returning user stay intact."""
+
 from __future__ import annotations
 
 import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from painfaq import db
-from painfaq.retention import DAY, prune
+from painfaq.stores import db
+from painfaq.support.retention import DAY, prune
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = float(int(time.time()))  # the real clock: the CLI test runs prune.py against it
@@ -25,12 +26,20 @@ RECENT = NOW - 2 * DAY
 
 def session(sender: str, start: float, turns: int = 2):
     rows, t = [], start
-    for type_name, action in [("action", "action_session_start"), ("session_started", None), ("action", "action_listen")]:
+    for type_name, action in [
+        ("action", "action_session_start"),
+        ("session_started", None),
+        ("action", "action_listen"),
+    ]:
         rows.append((sender, type_name, t, None, action))
         t += 1
-    for i in range(turns):
-        rows += [(sender, "user", t, "greet", None), (sender, "action", t + 1, None, "utter_greet"),
-                 (sender, "bot", t + 2, None, None), (sender, "action", t + 3, None, "action_listen")]
+    for _ in range(turns):
+        rows += [
+            (sender, "user", t, "greet", None),
+            (sender, "action", t + 1, None, "utter_greet"),
+            (sender, "bot", t + 2, None, None),
+            (sender, "action", t + 3, None, "action_listen"),
+        ]
         t += 10
     return rows
 
@@ -38,33 +47,77 @@ def session(sender: str, start: float, turns: int = 2):
 def fill(engine) -> None:
     db.ensure_tables(engine, include_events=True)
     rows = (
-        session("gone", OLD) + session("gone", OLD + 2 * DAY)          # every session old: all deleted
-        + session("back", OLD) + session("back", RECENT)               # old session deleted, recent one kept
-        + session("new", RECENT)                                       # kept
-        + [("legacy", "user", OLD, "greet", None), ("legacy", "user", RECENT, "greet", None)]  # no session start: kept whole
+        session("gone", OLD)
+        + session("gone", OLD + 2 * DAY)  # every session old: all deleted
+        + session("back", OLD)
+        + session("back", RECENT)  # old session deleted, recent one kept
+        + session("new", RECENT)  # kept
+        + [
+            ("legacy", "user", OLD, "greet", None),
+            ("legacy", "user", RECENT, "greet", None),
+        ]  # no session start: kept whole
     )
     with engine.begin() as connection:
-        connection.execute(db.events.insert(), [
-            {"sender_id": s, "type_name": ty, "timestamp": t, "intent_name": i, "action_name": a,
-             "data": json.dumps({"event": ty, "timestamp": t, **({"name": a} if a else {}), **({"text": "hi", "parse_data": {"intent": {"name": "greet"}}} if ty == "user" else {})})}
-            for s, ty, t, i, a in rows
-        ])
-        connection.execute(db.handoff_requests.insert(), [
-            {"sender_id": "gone", "created_at": OLD, "question": "q", "email": "a@example.org", "transcript": "[]",
-             "status": "delivered", "attempts": 1, "last_error": None},
-            {"sender_id": "new", "created_at": RECENT, "question": "q", "email": None, "transcript": "[]",
-             "status": "pending", "attempts": 3, "last_error": "ConnectionError"},
-        ])
-        connection.execute(db.feedback.insert(), [
-            {"sender_id": "gone", "created_at": OLD, "topic": "yoga", "helpful": True, "prompt_at": OLD},
-            {"sender_id": "back", "created_at": RECENT, "topic": "sleep", "helpful": False, "prompt_at": RECENT},
-        ])
+        connection.execute(
+            db.events.insert(),
+            [
+                {
+                    "sender_id": s,
+                    "type_name": ty,
+                    "timestamp": t,
+                    "intent_name": i,
+                    "action_name": a,
+                    "data": json.dumps(
+                        {
+                            "event": ty,
+                            "timestamp": t,
+                            **({"name": a} if a else {}),
+                            **({"text": "hi", "parse_data": {"intent": {"name": "greet"}}} if ty == "user" else {}),
+                        }
+                    ),
+                }
+                for s, ty, t, i, a in rows
+            ],
+        )
+        connection.execute(
+            db.handoff_requests.insert(),
+            [
+                {
+                    "sender_id": "gone",
+                    "created_at": OLD,
+                    "question": "q",
+                    "email": "a@example.org",
+                    "transcript": "[]",
+                    "status": "delivered",
+                    "attempts": 1,
+                    "last_error": None,
+                },
+                {
+                    "sender_id": "new",
+                    "created_at": RECENT,
+                    "question": "q",
+                    "email": None,
+                    "transcript": "[]",
+                    "status": "pending",
+                    "attempts": 3,
+                    "last_error": "ConnectionError",
+                },
+            ],
+        )
+        connection.execute(
+            db.feedback.insert(),
+            [
+                {"sender_id": "gone", "created_at": OLD, "topic": "yoga", "helpful": True, "prompt_at": OLD},
+                {"sender_id": "back", "created_at": RECENT, "topic": "sleep", "helpful": False, "prompt_at": RECENT},
+            ],
+        )
 
 
 def senders(engine):
     with engine.connect() as connection:
-        return dict(connection.execute(
-            sa.select(db.events.c.sender_id, sa.func.count()).group_by(db.events.c.sender_id)).all())
+        return dict(
+            connection.execute(sa.select(db.events.c.sender_id, sa.func.count()).group_by(db.events.c.sender_id)).all()
+        )
 
 
 @pytest.fixture
@@ -85,7 +138,9 @@ def test_prune_deletes_old_conversations_and_their_rows(engine):
     assert prune(engine, days=30, now=NOW) == {"events": 33, "handoff_requests": 1, "feedback": 1}
     assert senders(engine) == {"back": 11, "new": 11, "legacy": 2}
     with engine.connect() as connection:
-        back = connection.execute(sa.select(db.events.c.timestamp).where(db.events.c.sender_id == "back")).scalars().all()
+        back = (
+            connection.execute(sa.select(db.events.c.timestamp).where(db.events.c.sender_id == "back")).scalars().all()
+        )
         assert min(back) == RECENT
         assert connection.execute(sa.select(db.handoff_requests.c.sender_id)).scalars().all() == ["new"]
         assert connection.execute(sa.select(db.feedback.c.sender_id)).scalars().all() == ["back"]

@@ -1,8 +1,9 @@
-"""Safety triage: the rule-based safety net (painfaq/safety.py + content/safety.yml), its replies, the
-Rasa component that runs it (painfaq/rasa_safety.py) and the safety NLU data.
+"""Safety triage: the rule-based safety net (painfaq/safety/rules.py + content/safety.yml), its replies, the
+Rasa component that runs it (painfaq/nlu/safety_classifier.py) and the safety NLU data.
 
 The recall / false-alarm gates use the same sets and code as scripts/eval_safety.py.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,10 +18,7 @@ import jsonschema
 import pytest
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT))
-
-from painfaq.safety import (  # noqa: E402
+from painfaq.safety.rules import (
     SAFETY_FILE,
     SAFETY_SCHEMA_FILE,
     SafetyFinding,
@@ -31,6 +29,8 @@ from painfaq.safety import (  # noqa: E402
     normalise_text,
     safety_reply,
 )
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def _load_eval_module() -> Any:
@@ -77,8 +77,19 @@ def test_every_rule_category_is_declared_with_matching_kind(net: SafetyNet) -> N
     for rule in net.content["rules"]:
         assert categories[rule["category"]]["kind"] == rule["kind"], rule["id"]
     used = {rule["category"] for rule in net.content["rules"]}
-    expected = {"cauda_equina", "saddle_numbness", "leg_weakness", "infection", "trauma", "cancer_history",
-                "night_pain", "cardiac_vascular", "suicide", "self_harm", "harm_others"}
+    expected = {
+        "cauda_equina",
+        "saddle_numbness",
+        "leg_weakness",
+        "infection",
+        "trauma",
+        "cancer_history",
+        "night_pain",
+        "cardiac_vascular",
+        "suicide",
+        "self_harm",
+        "harm_others",
+    }
     assert expected <= used
 
 
@@ -87,8 +98,16 @@ def test_urgent_set_is_large_and_covers_every_category() -> None:
     urgent = eval_safety.load_urgent()
     assert len(urgent) >= 100
     categories = {(m.kind, m.category) for m in urgent}
-    for category in ("cauda_equina", "saddle_numbness", "leg_weakness", "infection", "trauma", "cancer_history",
-                     "night_pain", "cardiac_vascular"):
+    for category in (
+        "cauda_equina",
+        "saddle_numbness",
+        "leg_weakness",
+        "infection",
+        "trauma",
+        "cancer_history",
+        "night_pain",
+        "cardiac_vascular",
+    ):
         assert ("red_flag", category) in categories
     for category in ("suicide", "self_harm", "harm_others"):
         assert ("crisis", category) in categories
@@ -172,7 +191,9 @@ def test_emergency_wins_over_same_day(net: SafetyNet) -> None:
     finding = net.check("I have had a fever since Sunday and today I can't control my bladder")
     assert finding is not None and finding.level == "emergency" and finding.category == "cauda_equina"
     all_findings = net.findings("I have had a fever since Sunday and today I can't control my bladder")
-    assert [f.level for f in all_findings] == sorted((f.level for f in all_findings), key=["crisis", "emergency", "same_day"].index)
+    assert [f.level for f in all_findings] == sorted(
+        (f.level for f in all_findings), key=["crisis", "emergency", "same_day"].index
+    )
     assert {"cauda_equina", "infection"} <= {f.category for f in all_findings}
 
 
@@ -221,7 +242,8 @@ def test_messages_about_other_people(net: SafetyNet, text: str) -> None:
 def test_flag_buried_in_a_long_story(net: SafetyNet) -> None:
     story = (
         "I've been reading your article and trying the breathing and the yoga, which helps a bit with the tension. "
-        "Work has been stressful and my shoulders are always up by my ears. " * 3
+        "Work has been stressful and my shoulders are always up by my ears. "
+        * 3
         + "Since yesterday I can't really feel my bum when I sit on the toilet. "
         + "Anyway, how long does anxiety back pain usually last? Thanks for the article, it was useful. " * 3
     )
@@ -239,7 +261,9 @@ def test_empty_and_whitespace(net: SafetyNet) -> None:
 def _findings_for_every_reply(content: Dict[str, Any]) -> List[SafetyFinding]:
     out = []
     for name, category in content["categories"].items():
-        out.append(SafetyFinding(kind=category["kind"], category=name, rule_id="t", matched_text="", level=category["level"]))
+        out.append(
+            SafetyFinding(kind=category["kind"], category=name, rule_id="t", matched_text="", level=category["level"])
+        )
         if category["kind"] == "red_flag":
             other = "same_day" if category["level"] == "emergency" else "emergency"
             out.append(SafetyFinding(kind="red_flag", category=name, rule_id="t", matched_text="", level=other))
@@ -271,8 +295,13 @@ def test_replies_contain_the_numbers_and_no_blank_lines(net: SafetyNet) -> None:
 
 def test_reply_numbers_come_from_the_data_file(net: SafetyNet) -> None:
     content = copy.deepcopy(net.content)
-    content["numbers"].update(emergency_number="112", crisis_number="116 123", crisis_line_name="Samaritans",
-                              crisis_chat_url="example.org/chat", international_helplines_url="example.org/help")
+    content["numbers"].update(
+        emergency_number="112",
+        crisis_number="116 123",
+        crisis_line_name="Samaritans",
+        crisis_chat_url="example.org/chat",
+        international_helplines_url="example.org/help",
+    )
     red, _ = safety_reply(SafetyFinding("red_flag", "trauma", "t", "", "emergency"), content)
     crisis, _ = safety_reply(SafetyFinding("crisis", "suicide", "t", "", "crisis"), content)
     assert "112" in red and "911" not in red
@@ -294,20 +323,42 @@ def test_nlu_only_findings(net: SafetyNet) -> None:
     assert "today" in text and "can't assess symptoms" in text
     # Every red-flag category's warning sign is on the list, at its category's urgency.
     emergency_part, same_day_part = text.split("See a doctor today", 1)
-    for category, sign in [("cauda_equina", "bladder or bowels"), ("saddle_numbness", "between your legs"),
-                           ("trauma", "fall or accident"), ("cardiac_vascular", "chest pain"),
-                           ("leg_weakness", "weakness in your legs"), ("infection", "fever"),
-                           ("cancer_history", "cancer"), ("night_pain", "worse at night")]:
+    for category, sign in [
+        ("cauda_equina", "bladder or bowels"),
+        ("saddle_numbness", "between your legs"),
+        ("trauma", "fall or accident"),
+        ("cardiac_vascular", "chest pain"),
+        ("leg_weakness", "weakness in your legs"),
+        ("infection", "fever"),
+        ("cancer_history", "cancer"),
+        ("night_pain", "worse at night"),
+    ]:
         level = net.content["categories"][category]["level"]
         assert sign in (emergency_part if level == "emergency" else same_day_part), (category, sign)
 
 
 def test_finding_from_parse_data(net: SafetyNet) -> None:
-    stored = {"intent": {"name": "red_flag"}, "entities": [],
-              "safety": {"kind": "red_flag", "category": "infection", "level": "same_day", "rule_id": "inf_fever", "matched_text": "fever"}}
-    assert finding_from_parse_data(stored, net.content) == SafetyFinding("red_flag", "infection", "inf_fever", "fever", "same_day")
-    by_entities = {"intent": {"name": "red_flag"},
-                   "entities": [{"entity": "safety_category", "value": "trauma"}, {"entity": "safety_level", "value": "emergency"}]}
+    stored = {
+        "intent": {"name": "red_flag"},
+        "entities": [],
+        "safety": {
+            "kind": "red_flag",
+            "category": "infection",
+            "level": "same_day",
+            "rule_id": "inf_fever",
+            "matched_text": "fever",
+        },
+    }
+    assert finding_from_parse_data(stored, net.content) == SafetyFinding(
+        "red_flag", "infection", "inf_fever", "fever", "same_day"
+    )
+    by_entities = {
+        "intent": {"name": "red_flag"},
+        "entities": [
+            {"entity": "safety_category", "value": "trauma"},
+            {"entity": "safety_level", "value": "emergency"},
+        ],
+    }
     assert finding_from_parse_data(by_entities, net.content) == SafetyFinding("red_flag", "trauma", "", "", "emergency")
     nlu_only = {"intent": {"name": "crisis"}, "entities": []}
     assert finding_from_parse_data(nlu_only, net.content).kind == "crisis"  # type: ignore[union-attr]
@@ -321,7 +372,7 @@ def component(net: SafetyNet, tmp_path_factory: pytest.TempPathFactory) -> Any:
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
 
-    from painfaq.rasa_safety import SafetyNetClassifier
+    from painfaq.nlu.safety_classifier import SafetyNetClassifier
 
     storage = LocalModelStorage(tmp_path_factory.mktemp("model_storage"))
     return SafetyNetClassifier.create(
@@ -337,7 +388,11 @@ def _message(text: str, intent: str = "faq_yoga", confidence: float = 0.95) -> A
 
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
-    message.set("intent_ranking", [{"name": intent, "confidence": confidence}, {"name": "faq_sleep", "confidence": 0.05}], add_to_output=True)
+    message.set(
+        "intent_ranking",
+        [{"name": intent, "confidence": confidence}, {"name": "faq_sleep", "confidence": 0.05}],
+        add_to_output=True,
+    )
     message.set("entities", [], add_to_output=True)
     return message
 
@@ -345,12 +400,12 @@ def _message(text: str, intent: str = "faq_yoga", confidence: float = 0.95) -> A
 def test_component_is_registered_as_intent_classifier() -> None:
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 
-    from painfaq.rasa_safety import SafetyNetClassifier
+    from painfaq.nlu.safety_classifier import SafetyNetClassifier
 
     registered = DefaultV1Recipe._from_registry(SafetyNetClassifier.__name__)
     assert registered.clazz is SafetyNetClassifier
     assert DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER in registered.types
-    assert registered.is_trainable is True  # the whole-message layer (painfaq/safety_model.py) trains with the model
+    assert registered.is_trainable is True  # the whole-message layer (painfaq/safety/learned.py) trains with the model
 
 
 def test_component_sets_red_flag_intent_and_entities(component: Any) -> None:
@@ -372,7 +427,10 @@ def test_component_sets_crisis_intent(component: Any) -> None:
     message = _message("the pain is so bad I don't want to live anymore", intent="faq_how_long")
     component.process([message])
     assert message.get("intent")["name"] == "crisis"
-    assert finding_from_parse_data(message.as_dict(only_output_properties=True), load_default_safety_net().content).kind == "crisis"  # type: ignore[union-attr]
+    assert (
+        finding_from_parse_data(message.as_dict(only_output_properties=True), load_default_safety_net().content).kind
+        == "crisis"
+    )  # type: ignore[union-attr]
 
 
 def test_component_leaves_ordinary_messages_and_payloads_alone(component: Any) -> None:
@@ -409,15 +467,24 @@ def test_only_negated_red_flags(net: SafetyNet, text: str, expected: bool) -> No
 
 
 def test_component_never_lets_an_nlu_only_red_flag_replace_the_answer(component: Any) -> None:
-    denied = _message("no numbness, no bladder problems, just a stiff back. is it anxiety?", intent="red_flag", confidence=0.7)
-    denied.set("intent_ranking", [{"name": "red_flag", "confidence": 0.7}, {"name": "faq_can_anxiety_cause_back_pain", "confidence": 0.2}])
+    denied = _message(
+        "no numbness, no bladder problems, just a stiff back. is it anxiety?", intent="red_flag", confidence=0.7
+    )
+    denied.set(
+        "intent_ranking",
+        [{"name": "red_flag", "confidence": 0.7}, {"name": "faq_can_anxiety_cause_back_pain", "confidence": 0.2}],
+    )
     component.process([denied])
     assert denied.get("intent")["name"] == "faq_can_anxiety_cause_back_pain"
     assert denied.get("safety_nlu_vetoed") == {"intent": "red_flag", "confidence": 0.7}
     assert denied.get("safety_suspected") is None  # denied symptoms: no warning note either
 
     # A story about an old injury that ends with an ordinary question: the model's guess becomes a note.
-    story = _message("I hurt my back moving house two years ago and work is stressful. does yoga help?", intent="red_flag", confidence=0.7)
+    story = _message(
+        "I hurt my back moving house two years ago and work is stressful. does yoga help?",
+        intent="red_flag",
+        confidence=0.7,
+    )
     story.set("intent_ranking", [{"name": "red_flag", "confidence": 0.7}, {"name": "faq_yoga", "confidence": 0.25}])
     component.process([story])
     assert story.get("intent")["name"] == "faq_yoga"
@@ -471,18 +538,28 @@ def test_history_and_already_checked_markers_only_apply_near_the_match(net: Safe
 
 def test_a_red_flag_further_down_the_ranking_does_not_make_the_topic_unsure(component: Any) -> None:
     message = _message("my back aches since the stressful move, does yoga help?", intent="faq_yoga", confidence=0.45)
-    message.set("intent_ranking", [
-        {"name": "faq_yoga", "confidence": 0.45}, {"name": "red_flag", "confidence": 0.4}, {"name": "faq_sleep", "confidence": 0.15},
-    ])
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "faq_yoga", "confidence": 0.45},
+            {"name": "red_flag", "confidence": 0.4},
+            {"name": "faq_sleep", "confidence": 0.15},
+        ],
+    )
     component.process([message])
     assert [e["name"] for e in message.get("intent_ranking")] == ["faq_yoga", "faq_sleep"]
     assert abs(message.get("intent")["confidence"] - 0.75) < 1e-9
     assert message.get("safety_suspected") is None
     # A crisis prediction on top is never rescaled or reordered.
     crisis = _message("nothing matters anymore and my back hurts", intent="crisis", confidence=0.4)
-    crisis.set("intent_ranking", [
-        {"name": "crisis", "confidence": 0.4}, {"name": "faq_yoga", "confidence": 0.35}, {"name": "red_flag", "confidence": 0.25},
-    ])
+    crisis.set(
+        "intent_ranking",
+        [
+            {"name": "crisis", "confidence": 0.4},
+            {"name": "faq_yoga", "confidence": 0.35},
+            {"name": "red_flag", "confidence": 0.25},
+        ],
+    )
     component.process([crisis])
     assert crisis.get("intent") == {"name": "crisis", "confidence": 0.4}
 
@@ -491,13 +568,19 @@ def test_a_known_anxiety_pattern_gets_the_note_not_the_urgent_reply(net: SafetyN
     recurring = "my chest gets tight whenever I'm anxious and my upper back aches, is that tension?"
     assert net.check(recurring) is None and net.wants_note(recurring)
     # No pattern named, or something new and different: urgent as before.
-    for text in ("chest tightness and back pain, is it anxiety?",
-                 "my chest gets tight when i get stressed but today it's crushing and going into my left arm"):
+    for text in (
+        "chest tightness and back pain, is it anxiety?",
+        "my chest gets tight when i get stressed but today it's crushing and going into my left arm",
+    ):
         assert net.check(text) is not None and not net.wants_note(text)
     assert not net.wants_note("does yoga help with back pain")
 
 
 def test_assess_is_check_and_wants_note_in_one_pass(net: SafetyNet) -> None:
-    for text in ("my chest gets tight whenever I'm anxious, is that tension?", "I fell down the stairs today",
-                 "does yoga help with back pain", ""):
+    for text in (
+        "my chest gets tight whenever I'm anxious, is that tension?",
+        "I fell down the stairs today",
+        "does yoga help with back pain",
+        "",
+    ):
         assert net.assess(text) == (net.check(text), net.wants_note(text))

@@ -1,5 +1,6 @@
-"""The safety net's learned layer (painfaq/safety_model.py) and how SafetyNetClassifier uses it: it reads the
+"""The safety net's learned layer (painfaq/safety/learned.py) and how SafetyNetClassifier uses it: it reads the
 whole message, trains and persists with the Rasa model, and sets aside the intent classifier's own guesses."""
+
 from __future__ import annotations
 
 import re
@@ -11,8 +12,8 @@ import yaml
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from painfaq import safety_model
-from painfaq.rasa_question_focus import ORIGINAL_TEXT_KEY
+from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY
+from painfaq.safety import learned as safety_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -34,7 +35,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
 
-    from painfaq.rasa_safety import SafetyNetClassifier
+    from painfaq.nlu.safety_classifier import SafetyNetClassifier
 
     storage = LocalModelStorage(tmp_path_factory.mktemp("safety_storage"))
     resource = Resource("safety")
@@ -58,7 +59,10 @@ def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
 
 def test_labels_are_crisis_red_flag_or_other():
     assert [safety_model.label_for(i) for i in ("crisis", "red_flag", "faq_yoga", "out_of_scope")] == [
-        "crisis", "red_flag", "other", "other"
+        "crisis",
+        "red_flag",
+        "other",
+        "other",
     ]
 
 
@@ -69,8 +73,10 @@ def test_the_layer_is_persisted_and_loaded_with_the_model(trained: Any):
 
 
 def test_the_classifiers_crisis_guess_on_a_fragment_is_set_aside(trained: Any):
-    message = parsed("I don't want drugs and I don't want surgery for my back, so what's the point?",
-                     [("crisis", 0.8), ("faq_relief_overview", 0.15), ("out_of_scope", 0.05)])
+    message = parsed(
+        "I don't want drugs and I don't want surgery for my back, so what's the point?",
+        [("crisis", 0.8), ("faq_relief_overview", 0.15), ("out_of_scope", 0.05)],
+    )
     trained.process([message])
     assert message.get("intent")["name"] == "faq_relief_overview"
     assert abs(message.get("intent")["confidence"] - 0.75) < 1e-9
@@ -78,8 +84,10 @@ def test_the_classifiers_crisis_guess_on_a_fragment_is_set_aside(trained: Any):
 
 
 def test_crisis_language_anywhere_in_the_story_gets_the_crisis_reply(trained: Any):
-    text = ("My back has hurt for ten years and work is a mess. Honestly I dont see the point of anything anymore and "
-            "I think everyone would be better off if I just disappeared for good. Anyway does physio help?")
+    text = (
+        "My back has hurt for ten years and work is a mess. Honestly I dont see the point of anything anymore and "
+        "I think everyone would be better off if I just disappeared for good. Anyway does physio help?"
+    )
     message = parsed(text, [("faq_physical_therapy", 0.9), ("out_of_scope", 0.1)])
     trained.process([message])
     assert message.get("intent") == {"name": "crisis", "confidence": 1.0}

@@ -1,5 +1,6 @@
 """Hand-off form, hand-off offer, cancel and "Was this helpful?" actions, run offline against JSON tracker
 fixtures (tests/fixtures/trackers, made by tests/fixtures/make_support_fixtures.py)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,8 @@ from actions.actions import (
     ActionSubmitHandoff,
     ValidateHandoffForm,
 )
-from painfaq import db
-from painfaq.content import load_content
+from painfaq.content.loader import load_content
+from painfaq.stores import db
 
 DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
 
@@ -101,9 +102,19 @@ def test_the_user_may_decline_to_give_an_email(tracker_fixture, fixture):
 
 @pytest.mark.parametrize(
     "text, declined",
-    [("no", True), ("No thanks.", True), ("skip", True), ("I'd rather not", True), ("rather not say", True),
-     ("I don't want to give my email", True), ("nope!", True), ("not now", True), ("tomorrow maybe", False),
-     ("nobody knows", False), ("my address is on the form", False)],
+    [
+        ("no", True),
+        ("No thanks.", True),
+        ("skip", True),
+        ("I'd rather not", True),
+        ("rather not say", True),
+        ("I don't want to give my email", True),
+        ("nope!", True),
+        ("not now", True),
+        ("tomorrow maybe", False),
+        ("nobody knows", False),
+        ("my address is on the form", False),
+    ],
 )
 def test_decline_phrases(text, declined):
     from actions.actions import DECLINE_EMAIL
@@ -113,8 +124,16 @@ def test_decline_phrases(text, declined):
 
 @pytest.mark.parametrize(
     "text, attempt",
-    [("not-an-email", True), ("jane.doe(at)mail", True), ("jane@", True), ("jane2024", True),
-     ("no", False), ("not giving it", False), ("nope", False), ("I'd rather not", False)],
+    [
+        ("not-an-email", True),
+        ("jane.doe(at)mail", True),
+        ("jane@", True),
+        ("jane2024", True),
+        ("no", False),
+        ("not giving it", False),
+        ("nope", False),
+        ("I'd rather not", False),
+    ],
 )
 def test_mistyped_addresses_are_told_apart_from_a_no(text, attempt):
     from actions.actions import ADDRESS_ATTEMPT
@@ -153,7 +172,9 @@ def test_submit_stores_the_request_with_the_transcript(tracker_fixture, support_
 def test_submit_without_email_says_how_to_reach_support(tracker_fixture, support_db):
     messages, _ = run(ActionSubmitHandoff(), tracker_fixture("handoff_submit_no_email"))
     content = load_content()
-    assert texts(messages) == [content.messages["handoff_submitted_no_email"].format(support_email=content.support_email)]
+    assert texts(messages) == [
+        content.messages["handoff_submitted_no_email"].format(support_email=content.support_email)
+    ]
     [row] = rows(support_db, db.handoff_requests)
     assert row.email is None and row.question == "can someone call me"
 
@@ -162,7 +183,7 @@ def test_submit_when_the_database_is_down_still_tells_the_user_what_to_do(tracke
     def broken(*args, **kwargs):
         raise RuntimeError("database unreachable; parameters: jane.doe@example.org")
 
-    monkeypatch.setattr("painfaq.handoff.submit", broken)
+    monkeypatch.setattr("painfaq.support.handoff.submit", broken)
     messages, events = run(ActionSubmitHandoff(), tracker_fixture("handoff_submit"))
     content = load_content()
     assert texts(messages) == [content.messages["human_handoff"].format(support_email=content.support_email)]
@@ -194,7 +215,9 @@ def test_second_unanswered_question_in_a_row_offers_a_person(tracker_fixture):
     assert events == [SlotSet("handoff_offered", True)]
 
 
-@pytest.mark.parametrize("fixture", ["out_of_scope_after_an_answer", "out_of_scope_third_in_a_row", "out_of_scope_ibuprofen"])
+@pytest.mark.parametrize(
+    "fixture", ["out_of_scope_after_an_answer", "out_of_scope_third_in_a_row", "out_of_scope_ibuprofen"]
+)
 def test_no_offer_after_an_answer_or_right_after_an_offer(tracker_fixture, fixture):
     messages, events = run(ActionOutOfScope(), tracker_fixture(fixture))
     assert texts(messages) == [load_content().messages["out_of_scope"]]
@@ -224,8 +247,17 @@ def test_yes_right_after_an_answer_is_stored_as_helpful(tracker_fixture, support
 
 def test_rating_the_same_answer_twice_keeps_the_last_rating(tracker_fixture, support_db):
     run(ActionFeedback(), tracker_fixture("feedback_yes_after_answer"))
-    run(ActionFeedback(), tracker_fixture("feedback_yes_after_answer", latest_message={
-        "text": "/feedback_not_helpful", "intent": {"name": "feedback_not_helpful"}, "entities": []}))
+    run(
+        ActionFeedback(),
+        tracker_fixture(
+            "feedback_yes_after_answer",
+            latest_message={
+                "text": "/feedback_not_helpful",
+                "intent": {"name": "feedback_not_helpful"},
+                "entities": [],
+            },
+        ),
+    )
     assert [(r.topic, r.helpful) for r in rows(support_db, db.feedback)] == [("yoga", False)]
 
 

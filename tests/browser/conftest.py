@@ -7,6 +7,7 @@
 * Tests that need the real Rasa + action servers ask for the `live_servers` fixture from tests/conftest.py;
   while that fixture does not exist they are deselected (see pytest_collection_modifyitems).
 """
+
 from __future__ import annotations
 
 import importlib.util

@@ -4,6 +4,7 @@ Covers: XSS payloads from the bot and from the user stay inert text; sources are
 quick replies; keyboard use and ARIA; a 375 px phone screen; server down -> error + Retry; history
 after reload; urgent-care styling; the demo page's CSP; an axe-core scan; screenshots in test-artifacts/.
 """
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,7 @@ DOI_SICI = "https://doi.org/10.1002/(SICI)1097-4571(199806)49:8%3C693::AID-ASI4%
 XSS_PAYLOADS = [
     "<img src=x onerror=\"window.__xss='img'\">",
     "<script>window.__xss='script'</script>",
-    "\"><svg onload=\"window.__xss='svg'\">",
+    '"><svg onload="window.__xss=\'svg\'">',
     "'><svg/onload=alert('svg2')>",
     "<iframe src=\"javascript:parent.__xss='iframe'\"></iframe>",
     "javascript:window.__xss='bare-js-url'",
@@ -51,15 +52,15 @@ XSS_PAYLOADS = [
     "<math><mtext><table><mglyph><style><img src=x onerror=\"window.__xss='mxss'\">",
     "<svg><script>window.__xss='svg-script'</script></svg>",
     "<form><button formaction=\"javascript:window.__xss='form'\">go</button></form>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:window.__xss='meta'\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:window.__xss=\'meta\'">',
     "<base href=\"javascript:window.__xss='base'//\">",
     "<marquee onstart=\"window.__xss='marquee'\">x</marquee>",
     "<div style=\"background:url(javascript:window.__xss='css')\">x</div>",
     "{{constructor.constructor('window.__xss=\"template\"')()}}",
     "${window.__xss='template-literal'}",
     "data:text/html,<script>window.__xss='data'</script>",
-    "https://example.org/\"><img src=x onerror=\"window.__xss='in-url'\">",
-    "<img src=\"https://example.org/x.png\" onload=\"window.__xss='onload'\">",
+    'https://example.org/"><img src=x onerror="window.__xss=\'in-url\'">',
+    '<img src="https://example.org/x.png" onload="window.__xss=\'onload\'">',
     "&lt;img src=x onerror=window.__xss='entity-escaped'&gt;",
     "<noscript><p title=\"</noscript><img src=x onerror=window.__xss='noscript'>\">",
     "\u003cimg src=x onerror=alert('unicode')\u003e",
@@ -98,7 +99,7 @@ def xss_bot_reply(sender, message):
     citations += [
         {"label": "Lancet (parentheses in DOI)", "url": DOI_WITH_PARENS},
         {"label": "SICI DOI", "url": DOI_SICI},
-        {"label": XSS_PAYLOADS[2], "url": "https://example.org/?q=\"><svg onload=alert(1)>"},
+        {"label": XSS_PAYLOADS[2], "url": 'https://example.org/?q="><svg onload=alert(1)>'},
     ]
     passage = "\n".join(XSS_PAYLOADS[:10]) + f"\nRead more at javascript:alert('passage') or {DOI_WITH_PARENS}."
     replies.append(
@@ -130,7 +131,9 @@ def assert_inert(session, widget):
     assert session.dialogs == [], f"a payload opened a dialog: {session.dialogs}"
     assert session.page_errors == [], f"page errors: {session.page_errors}"
     unsafe = widget.root.locator(UNSAFE_ELEMENTS)
-    assert unsafe.count() == 0, f"unexpected elements in the widget: {unsafe.evaluate_all('n => n.map(e => e.outerHTML)')}"
+    assert unsafe.count() == 0, (
+        f"unexpected elements in the widget: {unsafe.evaluate_all('n => n.map(e => e.outerHTML)')}"
+    )
     links = widget.root.locator("a").evaluate_all(
         "links => links.map(a => ({href: a.getAttribute('href'), protocol: a.protocol, rel: a.rel, target: a.target}))"
     )
@@ -194,8 +197,8 @@ def test_user_xss_payloads_stay_text(stub_rasa, demo, new_page, widget_for):
     for payload in XSS_PAYLOADS:
         widget.ask(payload)
     assert stub_rasa.messages() == [p.strip() for p in XSS_PAYLOADS]
-    bubbles = widget.user_messages().locator(".pfw-bubble").evaluate_all(
-        "nodes => nodes.map(n => n.lastChild.textContent)"
+    bubbles = (
+        widget.user_messages().locator(".pfw-bubble").evaluate_all("nodes => nodes.map(n => n.lastChild.textContent)")
     )
     assert bubbles == [p.strip() for p in XSS_PAYLOADS]
     assert_inert(session, widget)
@@ -203,13 +206,30 @@ def test_user_xss_payloads_stay_text(stub_rasa, demo, new_page, widget_for):
 
 def test_answer_shows_sources_as_links_and_skips_the_text_twin(stub_rasa, demo, new_page, widget_for, make_answer):
     citations = [
-        {"label": "Hinge Health: Can Anxiety Cause Back Pain?", "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/"},
-        {"label": "Demyttenaere et al. (2007). Mental disorders among persons with chronic back or neck pain", "url": "https://doi.org/10.1016/j.pain.2007.01.022"},
+        {
+            "label": "Hinge Health: Can Anxiety Cause Back Pain?",
+            "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/",
+        },
+        {
+            "label": "Demyttenaere et al. (2007). Mental disorders among persons with chronic back or neck pain",
+            "url": "https://doi.org/10.1016/j.pain.2007.01.022",
+        },
         {"label": "Parentheses (2020)", "url": DOI_WITH_PARENS},
     ]
-    suggestions = [{"title": "Does yoga help?", "payload": "/faq_yoga"}, {"title": "Can physical therapy help?", "payload": "/faq_physical_therapy"}]
-    stub_rasa.replies["anxiety?"] = lambda s, m: make_answer(s, "Can anxiety cause back pain?", "The answer is yes.\n• Muscle tension.\n• Inactivity.", citations, suggestions)
-    stub_rasa.replies["/faq_yoga"] = lambda s, m: make_answer(s, "Does yoga help?", "Yoga encourages you to focus on your breathing.", citations[:1], [])
+    suggestions = [
+        {"title": "Does yoga help?", "payload": "/faq_yoga"},
+        {"title": "Can physical therapy help?", "payload": "/faq_physical_therapy"},
+    ]
+    stub_rasa.replies["anxiety?"] = lambda s, m: make_answer(
+        s,
+        "Can anxiety cause back pain?",
+        "The answer is yes.\n• Muscle tension.\n• Inactivity.",
+        citations,
+        suggestions,
+    )
+    stub_rasa.replies["/faq_yoga"] = lambda s, m: make_answer(
+        s, "Does yoga help?", "Yoga encourages you to focus on your breathing.", citations[:1], []
+    )
     session = new_page(demo(stub_rasa.url))
     widget = widget_for(session.page)
     widget.open()
@@ -244,7 +264,10 @@ def test_urgent_care_reply_stands_out(stub_rasa, demo, new_page, widget_for):
         {"recipient_id": s, "custom": {"type": "safety", "level": "emergency"}},
     ]
     stub_rasa.replies["I want to end it all"] = lambda s, m: [
-        {"recipient_id": s, "text": "I'm really sorry you're feeling this way. Please reach out to a crisis line now, e.g. https://988lifeline.org."},
+        {
+            "recipient_id": s,
+            "text": "I'm really sorry you're feeling this way. Please reach out to a crisis line now, e.g. https://988lifeline.org.",
+        },
         {"recipient_id": s, "custom": {"type": "safety", "level": "crisis"}},
     ]
     session = new_page(demo(stub_rasa.url))
@@ -346,7 +369,9 @@ def test_keyboard_and_aria(stub_rasa, demo, new_page, widget_for):
 def test_phone_width_fits_without_horizontal_scroll(stub_rasa, demo, new_page, widget_for, make_answer):
     long_url = "https://doi.org/10.1000/" + "x" * 150
     stub_rasa.replies["long"] = lambda s, m: make_answer(
-        s, "A long question " * 5, "W" * 120 + " " + long_url,
+        s,
+        "A long question " * 5,
+        "W" * 120 + " " + long_url,
         [{"label": "A very long label " * 6, "url": long_url}],
         [{"title": "A very long suggestion title that should wrap on a phone " * 2, "payload": "/x"}],
     )
@@ -364,7 +389,12 @@ def test_phone_width_fits_without_horizontal_scroll(stub_rasa, demo, new_page, w
     assert sizes["log"][0] <= sizes["log"][1], sizes
     box = widget.panel.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], box
-    for locator in (widget.input, page.locator(".pfw-send"), page.locator(".pfw-close"), page.locator(".pfw-disclaimer")):
+    for locator in (
+        widget.input,
+        page.locator(".pfw-send"),
+        page.locator(".pfw-close"),
+        page.locator(".pfw-disclaimer"),
+    ):
         b = locator.bounding_box()
         assert b and b["x"] >= 0 and b["x"] + b["width"] <= PHONE["width"], (locator, b)
     expect(page.locator(".pfw-disclaimer")).to_be_in_viewport()
@@ -419,7 +449,11 @@ def test_typing_indicator_while_waiting(stub_rasa, demo, new_page, widget_for):
 
 def test_reload_keeps_history_and_session(stub_rasa, demo, new_page, widget_for, make_answer):
     stub_rasa.replies["first"] = lambda s, m: make_answer(
-        s, "Q", "An answer.", [{"label": "Source", "url": "https://doi.org/10.1/x"}], [{"title": "Does yoga help?", "payload": "/faq_yoga"}]
+        s,
+        "Q",
+        "An answer.",
+        [{"label": "Source", "url": "https://doi.org/10.1/x"}],
+        [{"title": "Does yoga help?", "payload": "/faq_yoga"}],
     )
     session = new_page(demo(stub_rasa.url))
     page = session.page
@@ -442,7 +476,9 @@ def test_reload_keeps_history_and_session(stub_rasa, demo, new_page, widget_for,
     assert len(senders) == 1, senders
     sender = senders.pop()
     assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", sender), sender
-    stored = json.loads(page.evaluate("() => Object.entries(localStorage).find(([k]) => k.startsWith('painfaq-widget'))[1]"))
+    stored = json.loads(
+        page.evaluate("() => Object.entries(localStorage).find(([k]) => k.startsWith('painfaq-widget'))[1]")
+    )
     assert stored["senderId"] == sender
 
     # A second tab of the same browser shows the same conversation, live.
@@ -512,6 +548,7 @@ def test_one_script_tag_embeds_the_widget(stub_rasa, demo, new_page, widget_for,
         " data-primary-color='#6a1b9a' data-launcher-label='Chat with us'></script></body></html>",
         encoding="utf-8",
     )
+
     class HostPage(SimpleHTTPRequestHandler):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, directory=str(tmp_path), **kwargs)
@@ -538,9 +575,18 @@ def test_one_script_tag_embeds_the_widget(stub_rasa, demo, new_page, widget_for,
 def _conversation(stub_rasa, make_answer):
     """A realistic exchange for the axe scan and the screenshots."""
     citations = [
-        {"label": "Hinge Health: Can Anxiety Cause Back Pain? The Truth About the Mind-Body Connection", "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/"},
-        {"label": "Demyttenaere et al. (2007). Mental disorders among persons with chronic back or neck pain: Results from the world mental health surveys. PAIN", "url": "https://doi.org/10.1016/j.pain.2007.01.022"},
-        {"label": "Aquin et al. (2017). Anxiety Disorders and General Medical Conditions: Current Research and Future Directions. Focus (American Psychiatric Publishing)", "url": "https://doi.org/10.1176/appi.focus.20160044"},
+        {
+            "label": "Hinge Health: Can Anxiety Cause Back Pain? The Truth About the Mind-Body Connection",
+            "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/",
+        },
+        {
+            "label": "Demyttenaere et al. (2007). Mental disorders among persons with chronic back or neck pain: Results from the world mental health surveys. PAIN",
+            "url": "https://doi.org/10.1016/j.pain.2007.01.022",
+        },
+        {
+            "label": "Aquin et al. (2017). Anxiety Disorders and General Medical Conditions: Current Research and Future Directions. Focus (American Psychiatric Publishing)",
+            "url": "https://doi.org/10.1176/appi.focus.20160044",
+        },
     ]
     passage = (
         "Can anxiety cause back pain? The answer is yes. Research suggests a strong association between the two: "
@@ -556,7 +602,10 @@ def _conversation(stub_rasa, make_answer):
         s, "Can anxiety cause back pain?", passage, citations, suggestions
     )
     stub_rasa.replies["sudden numbness in my legs"] = lambda s, m: [
-        {"recipient_id": s, "text": "Sudden numbness in your legs can be a sign of a serious problem. Please call your local emergency number or go to an emergency department now."},
+        {
+            "recipient_id": s,
+            "text": "Sudden numbness in your legs can be a sign of a serious problem. Please call your local emergency number or go to an emergency department now.",
+        },
         {"recipient_id": s, "custom": {"type": "safety", "level": "emergency"}},
     ]
 
@@ -584,7 +633,9 @@ def test_axe_finds_no_violations_in_the_open_widget(stub_rasa, demo, new_page, w
         stub_rasa.status = 503
         widget.ask("anything", wait=False)
         expect(widget.error).to_be_visible()
-        results = page.evaluate("async () => (await axe.run(document.querySelector('.pfw-root'))).violations.map(v => v.id)")
+        results = page.evaluate(
+            "async () => (await axe.run(document.querySelector('.pfw-root'))).violations.map(v => v.id)"
+        )
         stub_rasa.status = 200
         assert results == [], results
 

@@ -1,5 +1,6 @@
 """The "Was this helpful?" prompt in the widget (stub Rasa): a small row under the answer it rates, not a
 bubble of its own; a click sends /feedback_helpful or /feedback_not_helpful once; it survives a reload."""
+
 from __future__ import annotations
 
 import re
@@ -10,15 +11,28 @@ expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
 
-FEEDBACK_BUTTONS = [{"title": "Yes", "payload": "/feedback_helpful"}, {"title": "No", "payload": "/feedback_not_helpful"}]
+FEEDBACK_BUTTONS = [
+    {"title": "Yes", "payload": "/feedback_helpful"},
+    {"title": "No", "payload": "/feedback_not_helpful"},
+]
 
 
 def answer_with_prompt(make_answer, sender):
-    citations = [{"label": "Hinge Health: Can Anxiety Cause Back Pain?", "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/"}]
+    citations = [
+        {
+            "label": "Hinge Health: Can Anxiety Cause Back Pain?",
+            "url": "https://www.hingehealth.com/resources/articles/can-anxiety-cause-back-pain/",
+        }
+    ]
     suggestions = [{"title": "Does yoga help?", "payload": "/faq_yoga"}]
-    return make_answer(sender, "Can anxiety cause back pain?", "The answer is yes.", citations, suggestions, topic="can_anxiety") + [
+    return make_answer(
+        sender, "Can anxiety cause back pain?", "The answer is yes.", citations, suggestions, topic="can_anxiety"
+    ) + [
         {"recipient_id": sender, "text": "Was this helpful?", "buttons": FEEDBACK_BUTTONS},
-        {"recipient_id": sender, "custom": {"type": "feedback_prompt", "topic": "can_anxiety", "buttons": FEEDBACK_BUTTONS}},
+        {
+            "recipient_id": sender,
+            "custom": {"type": "feedback_prompt", "topic": "can_anxiety", "buttons": FEEDBACK_BUTTONS},
+        },
     ]
 
 
@@ -35,7 +49,9 @@ def test_feedback_prompt_sits_under_the_answer_and_is_sent_once(stub_rasa, demo,
     expect(answer).to_have_class(re.compile("pfw-msg--answer"))
     feedback = answer.get_by_role("group", name="Was this helpful?")
     expect(feedback.get_by_role("button")).to_have_text(["Yes", "No"])
-    expect(answer.get_by_role("group", name="Suggested questions").get_by_role("button")).to_have_text(["Does yoga help?"])
+    expect(answer.get_by_role("group", name="Suggested questions").get_by_role("button")).to_have_text(
+        ["Does yoga help?"]
+    )
 
     feedback.get_by_role("button", name="Yes").click()
     widget.wait_for_reply(2)
@@ -75,10 +91,14 @@ def test_a_warning_note_between_the_answer_and_the_prompt_keeps_the_prompt_under
     def reply(s, m):
         answer = answer_with_prompt(make_answer, s)
         prompt = answer[-2:]
-        return answer[:-2] + [
-            {"recipient_id": s, "text": note},
-            {"recipient_id": s, "custom": {"type": "warning_note"}},
-        ] + prompt
+        return (
+            answer[:-2]
+            + [
+                {"recipient_id": s, "text": note},
+                {"recipient_id": s, "custom": {"type": "warning_note"}},
+            ]
+            + prompt
+        )
 
     stub_rasa.replies["anxiety?"] = reply
     session = new_page(demo(stub_rasa.url))

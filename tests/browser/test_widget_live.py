@@ -4,6 +4,7 @@ Collected only when that fixture exists (see tests/browser/conftest.py). The dem
 an origin Rasa allows with --cors: `live_servers.demo_origin` if the fixture provides it, else
 http://localhost:8080 (the `make run` default).
 """
+
 from __future__ import annotations
 
 import json
@@ -24,7 +25,9 @@ REPLY_TIMEOUT = 30_000  # ms; the first turn after startup can be slow
 
 @pytest.fixture
 def live_page_url(live_servers, demo):
-    origin = getattr(live_servers, "demo_origin", None) or os.environ.get("PAINFAQ_DEMO_ORIGIN") or "http://localhost:8080"
+    origin = (
+        getattr(live_servers, "demo_origin", None) or os.environ.get("PAINFAQ_DEMO_ORIGIN") or "http://localhost:8080"
+    )
     parts = urlsplit(origin)
     try:
         return demo(live_servers.rasa_url, host="127.0.0.1", port=parts.port or 80, url_host=parts.hostname)

@@ -1,4 +1,5 @@
 """Checks of the widget's source and the demo server that need no browser (they run everywhere)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -28,9 +29,21 @@ def code_lines():
 
 @pytest.mark.parametrize(
     "sink",
-    [r"\.innerHTML", r"\.outerHTML", r"insertAdjacentHTML", r"document\.write", r"\beval\s*\(", r"new Function",
-     r"createContextualFragment", r"DOMParser", r"setAttribute\(\s*[\"']on", r"setAttribute\(\s*[\"']style",
-     r"\.srcdoc", r"setTimeout\(\s*[\"']", r"location\s*="],
+    [
+        r"\.innerHTML",
+        r"\.outerHTML",
+        r"insertAdjacentHTML",
+        r"document\.write",
+        r"\beval\s*\(",
+        r"new Function",
+        r"createContextualFragment",
+        r"DOMParser",
+        r"setAttribute\(\s*[\"']on",
+        r"setAttribute\(\s*[\"']style",
+        r"\.srcdoc",
+        r"setTimeout\(\s*[\"']",
+        r"location\s*=",
+    ],
 )
 def test_widget_uses_no_html_or_code_sinks(sink):
     hits = [line.strip() for line in code_lines() if re.search(sink, line)]
@@ -46,8 +59,17 @@ def test_href_is_only_set_from_checked_urls():
 
 @pytest.mark.parametrize(
     "bad",
-    ["javascript:alert(1)", "http://x/; script-src *", "http://x/'unsafe-inline'", "ftp://x", "http://x/?a=1",
-     "http://user:pw@x", "http://x/ y", "localhost:5005", "http://x,http://y"],
+    [
+        "javascript:alert(1)",
+        "http://x/; script-src *",
+        "http://x/'unsafe-inline'",
+        "ftp://x",
+        "http://x/?a=1",
+        "http://user:pw@x",
+        "http://x/ y",
+        "localhost:5005",
+        "http://x,http://y",
+    ],
 )
 def test_serve_demo_rejects_unsafe_rasa_urls(bad):
     with pytest.raises(ValueError):
@@ -60,9 +82,13 @@ def test_serve_demo_policy_and_config():
     assert "connect-src http://localhost:5005/webhooks/rest/webhook;" in policy
     assert "unsafe" not in policy and "frame-ancestors 'none'" in policy
     assert "frame-ancestors" not in module.content_security_policy("http://localhost:5005", for_meta=True)
-    assert module.config_js("https://bot.example.org").endswith('Object.freeze({"serverUrl": "https://bot.example.org"});\n')
+    assert module.config_js("https://bot.example.org").endswith(
+        'Object.freeze({"serverUrl": "https://bot.example.org"});\n'
+    )
     # The static files match what the server generates for the default URL.
-    meta = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', (ROOT / "web" / "index.html").read_text())
+    meta = re.search(
+        r'http-equiv="Content-Security-Policy" content="([^"]*)"', (ROOT / "web" / "index.html").read_text()
+    )
     assert meta.group(1) == module.content_security_policy(module.DEFAULT_RASA_URL, for_meta=True)
     assert '"http://localhost:5005"' in (ROOT / "web" / "config.js").read_text()
 
@@ -75,7 +101,9 @@ def test_serve_demo_serves_page_with_headers_and_hides_the_rest():
     try:
         with urllib.request.urlopen(base + "/") as response:
             page = response.read().decode()
-            assert "connect-src http://127.0.0.1:5999/webhooks/rest/webhook" in response.headers["Content-Security-Policy"]
+            assert (
+                "connect-src http://127.0.0.1:5999/webhooks/rest/webhook" in response.headers["Content-Security-Policy"]
+            )
             assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert "connect-src http://127.0.0.1:5999/webhooks/rest/webhook" in page  # the <meta> policy too
         assert "<script>" not in page and "style=" not in page

@@ -1,4 +1,5 @@
 """End to end: the real action server and Rasa server, talked to over the REST channel."""
+
 from __future__ import annotations
 
 import uuid
@@ -6,7 +7,7 @@ import uuid
 import pytest
 import requests
 
-from painfaq.content import load_content
+from painfaq.content.loader import load_content
 
 pytestmark = pytest.mark.e2e
 
@@ -74,8 +75,16 @@ def test_button_payloads_work(live_servers):
 
 @pytest.mark.parametrize(
     "bad_input",
-    ["", "   ", "x" * 10_000, "🙂🙂🙂🙂", "?!?!...", "背中の痛みは不安から来ますか", "<script>alert(1)</script>",
-     "<b>does yoga help?</b>"],
+    [
+        "",
+        "   ",
+        "x" * 10_000,
+        "🙂🙂🙂🙂",
+        "?!?!...",
+        "背中の痛みは不安から来ますか",
+        "<script>alert(1)</script>",
+        "<b>does yoga help?</b>",
+    ],
 )
 def test_bad_input_gets_a_reply_never_an_error(live_servers, bad_input):
     response = requests.post(live_servers.webhook, json={"sender": new_sender(), "message": bad_input}, timeout=60)

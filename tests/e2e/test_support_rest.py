@@ -2,10 +2,11 @@
 "yes", question + email) delivered to a local helpdesk webhook, "Was this helpful?" feedback, a cancelled
 hand-off, then the deflection report on the very database Rasa wrote to.
 
-The real action server and Rasa server are started with painfaq.stack's helpers, sharing one SQLite
+The real action server and Rasa server are started with tests.harness.stack's helpers, sharing one SQLite
 database: Rasa's tracker store, and (through PAINFAQ_ENDPOINTS) the action server's hand-off and
 feedback tables, exactly as `make run` shares endpoints.yml.
 """
+
 from __future__ import annotations
 
 import time
@@ -18,10 +19,17 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from painfaq import db
-from painfaq.content import load_content
-from painfaq.report import summarise
-from painfaq.stack import child_env, current_model, free_port, start_action_server, start_rasa_server, wait_until_ready
+from painfaq.content.loader import load_content
+from painfaq.stores import db
+from painfaq.support.report import summarise
+from tests.harness.stack import (
+    child_env,
+    current_model,
+    free_port,
+    start_action_server,
+    start_rasa_server,
+    wait_until_ready,
+)
 from tests.test_handoff_storage import Helpdesk
 
 pytestmark = pytest.mark.e2e
@@ -34,13 +42,23 @@ class SupportStack:
         self.db_path = workdir / "tracker.db"
         action_port = free_port()
         endpoints = workdir / "endpoints.yml"
-        endpoints.write_text(yaml.safe_dump({
-            "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
-            "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(self.db_path)},
-            "lock_store": {"type": "in_memory"},
-        }))
+        endpoints.write_text(
+            yaml.safe_dump(
+                {
+                    "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+                    "tracker_store": {
+                        "type": "painfaq.stores.tracker_store.MaskingSQLTrackerStore",
+                        "dialect": "sqlite",
+                        "db": str(self.db_path),
+                    },
+                    "lock_store": {"type": "in_memory"},
+                }
+            )
+        )
         env = child_env()
-        env.update(PAINFAQ_ENDPOINTS=str(endpoints), HANDOFF_WEBHOOK_URL=self.helpdesk.url, HANDOFF_WEBHOOK_BACKOFF="0.1")
+        env.update(
+            PAINFAQ_ENDPOINTS=str(endpoints), HANDOFF_WEBHOOK_URL=self.helpdesk.url, HANDOFF_WEBHOOK_BACKOFF="0.1"
+        )
         env.pop("PAINFAQ_DB_URL", None)
         self.actions = start_action_server(env, port=action_port, workdir=workdir, lean=False)
         self.rasa = start_rasa_server(current_model(), endpoints, env, workdir=workdir, lean=False)
@@ -53,7 +71,9 @@ class SupportStack:
     def send(self, sender: str, message: str) -> list:
         import requests
 
-        response = requests.post(f"{self.rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60)
+        response = requests.post(
+            f"{self.rasa.url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=60
+        )
         response.raise_for_status()
         return response.json()
 
@@ -98,7 +118,9 @@ def test_handoff_feedback_and_report_over_rest(stack):
     reply = stack.send(alice, "can anxiety cause chest pain?")
     assert types(reply) == ["out_of_scope", "handoff_offer"] and messages["handoff_offer"] in texts(reply)
     assert texts(stack.send(alice, "yes")) == [messages["handoff_ask_question"]]
-    assert texts(stack.send(alice, "Which painkiller is safe with my anxiety medication?")) == [messages["handoff_ask_email"]]
+    assert texts(stack.send(alice, "Which painkiller is safe with my anxiety medication?")) == [
+        messages["handoff_ask_email"]
+    ]
     reply = stack.send(alice, "not-an-email")
     assert texts(reply) == [messages["handoff_email_invalid"], messages["handoff_ask_email"]]
     reply = stack.send(alice, "jane.doe@example.org")
@@ -125,8 +147,9 @@ def test_handoff_feedback_and_report_over_rest(stack):
     engine = db.make_engine(f"sqlite:///{stack.db_path}")
     with engine.connect() as connection:
         [row] = connection.execute(sa.select(db.handoff_requests)).all()
-        feedback = connection.execute(sa.select(db.feedback.c.sender_id, db.feedback.c.topic, db.feedback.c.helpful)
-                                      .order_by(db.feedback.c.id)).all()
+        feedback = connection.execute(
+            sa.select(db.feedback.c.sender_id, db.feedback.c.topic, db.feedback.c.helpful).order_by(db.feedback.c.id)
+        ).all()
     assert (row.sender_id, row.status, row.attempts) == (alice, "delivered", 1)
     assert [tuple(f) for f in feedback] == [(alice, "yoga", True), (bob, "how_long", False)]
 
@@ -135,9 +158,14 @@ def test_handoff_feedback_and_report_over_rest(stack):
     summary = summarise(engine, today, today)
     assert summary["conversations"] == 2
     assert summary["outcomes"]["handoff"] == 2  # both asked for a person (Bob cancelled)
-    assert {r["topic"]: r["answers"] for r in summary["answers_per_topic"] if r["answers"]} == {"yoga": 1, "how_long": 1}
+    assert {r["topic"]: r["answers"] for r in summary["answers_per_topic"] if r["answers"]} == {
+        "yoga": 1,
+        "how_long": 1,
+    }
     assert [(g["normalised"], g["count"]) for g in summary["content_gaps"]["top"]] == [
-        ("can anxiety cause chest pain", 1), ("what dose of ibuprofen should i take", 1)]
+        ("can anxiety cause chest pain", 1),
+        ("what dose of ibuprofen should i take", 1),
+    ]
     assert (summary["handoffs"]["submitted"], summary["handoffs"]["cancelled"]) == (1, 1)
     assert summary["handoffs"]["delivery"] == {"delivered": 1}
     assert summary["feedback_totals"] == {"helpful": 1, "not_helpful": 1}

@@ -1,9 +1,10 @@
-"""Fixtures for the production profile: throwaway PostgreSQL + Redis (painfaq.services), the action
+"""Fixtures for the production profile: throwaway PostgreSQL + Redis (tests.harness.services), the action
 server and two Rasa instances sharing them, started as scripts/run_production.sh starts them.
 
 Locally the tests skip with a clear message when PostgreSQL or Redis are not installed; when the CI
 environment variable is set they fail instead (CI installs both: see .ci/run).
 """
+
 from __future__ import annotations
 
 import os
@@ -14,8 +15,9 @@ from typing import Iterator, List
 import pytest
 import requests
 
-from painfaq import services as svc
-from painfaq.stack import (
+from painfaq.serving.production import check
+from tests.harness import services as svc
+from tests.harness.stack import (
     PRODUCTION_ENDPOINTS,
     Server,
     current_model,
@@ -25,7 +27,6 @@ from painfaq.stack import (
     start_rasa_server,
     wait_until_ready,
 )
-from painfaq.production import check
 
 
 def _unavailable(reason: str) -> None:
@@ -57,7 +58,8 @@ class Cluster:
     def send(self, instance: int, sender: str, message: str, timeout: float = 60) -> list:
         response = requests.post(
             f"{self.instances[instance].url}/webhooks/rest/webhook",
-            json={"sender": sender, "message": message}, timeout=timeout,
+            json={"sender": sender, "message": message},
+            timeout=timeout,
         )
         response.raise_for_status()
         return response.json()
@@ -66,7 +68,8 @@ class Cluster:
         """Rasa's rows for `sender` in PostgreSQL, in storage (id) order."""
         return self.services.postgres.query(
             "SELECT id, type_name, action_name, intent_name, timestamp, data FROM events "
-            "WHERE sender_id = %s ORDER BY id", (sender,),
+            "WHERE sender_id = %s ORDER BY id",
+            (sender,),
         )
 
     def logs(self) -> str:

@@ -1,5 +1,6 @@
-"""painfaq.lock_store.AtomicRedisLockStore against a real Redis: unique tickets and no lost update when
+"""painfaq.stores.lock_store.AtomicRedisLockStore against a real Redis: unique tickets and no lost update when
 many processes' worth of threads issue and release tickets for one conversation at once."""
+
 from __future__ import annotations
 
 import threading
@@ -10,14 +11,18 @@ from concurrent.futures import ThreadPoolExecutor
 from rasa.core.lock_store import LockStore
 from rasa.utils.endpoints import EndpointConfig
 
-from painfaq.lock_store import AtomicRedisLockStore
+from painfaq.stores.lock_store import AtomicRedisLockStore
 
 
 def make_store(services) -> AtomicRedisLockStore:
     redis_env = services.redis.env()
     config = EndpointConfig(
-        url=redis_env["REDIS_HOST"], port=redis_env["REDIS_PORT"], db=redis_env["REDIS_DB"],
-        password=redis_env["REDIS_PASSWORD"], key_prefix="locktest", type="painfaq.lock_store.AtomicRedisLockStore",
+        url=redis_env["REDIS_HOST"],
+        port=redis_env["REDIS_PORT"],
+        db=redis_env["REDIS_DB"],
+        password=redis_env["REDIS_PASSWORD"],
+        key_prefix="locktest",
+        type="painfaq.stores.lock_store.AtomicRedisLockStore",
     )
     store = LockStore.create(config)  # as Rasa creates it from the endpoints file
     assert isinstance(store, AtomicRedisLockStore)

@@ -6,6 +6,7 @@ ports share one PostgreSQL tracker store, one Redis lock store and one action se
   instance stored), and PostgreSQL holds every event exactly once, in order;
 * an instance restarted mid-conversation carries on from PostgreSQL.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from painfaq.compose import compose_sources_for
-from painfaq.content import Content, Topic, load_content
-from painfaq.stack import restart_server, wait_until_ready
+from painfaq.content.compose import compose_sources_for
+from painfaq.content.loader import Content, Topic, load_content
+from tests.harness.stack import restart_server, wait_until_ready
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +43,14 @@ def script_for(index: int, content: Content) -> List[Turn]:
     first, second = pool[index % len(pool)], pool[(index * 3 + 1) % len(pool)]
     if second.id == first.id:
         second = pool[(index + 1) % len(pool)]
-    return [("topic", first.id), ("source", first.id), ("more", first.id),
-            ("topic", second.id), ("source", second.id), ("more", second.id)]
+    return [
+        ("topic", first.id),
+        ("source", first.id),
+        ("more", first.id),
+        ("topic", second.id),
+        ("source", second.id),
+        ("more", second.id),
+    ]
 
 
 def message_for(turn: Turn, content: Content) -> str:
@@ -167,7 +174,7 @@ def test_simultaneous_messages_of_one_conversation(cluster):
     """A double send (or two tabs) puts two messages of one conversation on both instances at once.
 
     The lock store must serialise them: both are answered and both turns are stored, one after the other.
-    With Rasa 3.6's own `type: redis` lock store about 1 pair in 13 lost a turn here (painfaq/lock_store.py).
+    With Rasa 3.6's own `type: redis` lock store about 1 pair in 13 lost a turn here (painfaq/stores/lock_store.py).
     """
     import threading
 
@@ -210,9 +217,15 @@ def test_loadtest_script_against_the_cluster(cluster):
     sys.modules["painfaq_loadtest"] = loadtest
     spec.loader.exec_module(loadtest)
     for instance in cluster.instances:
-        report = asyncio.run(loadtest.run_load(
-            f"{instance.url}/webhooks/rest/webhook", concurrency=10, max_requests=120, duration_s=20,
-            messages=loadtest.DEFAULT_MESSAGES, timeout=30,
-        ))
+        report = asyncio.run(
+            loadtest.run_load(
+                f"{instance.url}/webhooks/rest/webhook",
+                concurrency=10,
+                max_requests=120,
+                duration_s=20,
+                messages=loadtest.DEFAULT_MESSAGES,
+                timeout=30,
+            )
+        )
         assert report["errors"] == 0, report
         assert report["ok"] == report["requests"] > 0

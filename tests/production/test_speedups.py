@@ -1,17 +1,17 @@
-"""painfaq.speedups, used by the launchers (painfaq/serve_rasa.py, serve_actions.py): each speed-up gives
+"""painfaq.rasa_patches.speedups, used by the launchers (painfaq/serving/rasa_server.py, action_server.py): each speed-up gives
 exactly Rasa's results, and the launchers really keep TensorFlow and JAX out of the servers."""
+
 from __future__ import annotations
 
 import asyncio
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import yaml
 
-from painfaq import speedups
-from painfaq.stack import REPO_ROOT, child_env, current_model
+from painfaq.rasa_patches import speedups
+from tests.harness.stack import REPO_ROOT, child_env, current_model
 
 HOLDOUT = REPO_ROOT / "tests" / "nlu" / "holdout.yml"
 
@@ -39,22 +39,25 @@ def rankings(agent, texts):
 
 @pytest.mark.parametrize(
     "module, absent",
-    [("painfaq.serve_actions", ["tensorflow", "jax"]), ("painfaq.serve_rasa", ["jax"])],
+    [("painfaq.serving.action_server", ["tensorflow", "jax"]), ("painfaq.serving.rasa_server", ["jax"])],
     # (serve_rasa keeps TensorFlow out too, for models that allow it: tests/production/test_tensorflow_stub.py)
 )
 def test_launchers_keep_unused_libraries_out(module, absent):
     """Import what each server imports at start, after the launcher's blocking, in a fresh interpreter."""
     imports = {
-        "painfaq.serve_actions": "import actions.actions, rasa_sdk.endpoint",
-        "painfaq.serve_rasa": "import tensorflow, rasa.core.agent, painfaq.rasa_safety",
+        "painfaq.serving.action_server": "import actions.actions, rasa_sdk.endpoint",
+        "painfaq.serving.rasa_server": "import tensorflow, rasa.core.agent, painfaq.nlu.safety_classifier",
     }[module]
-    blocked = "speedups.ACTION_SERVER_UNUSED_MODULES" if module.endswith("actions") else "speedups.RASA_UNUSED_MODULES"
+    blocked = (
+        "speedups.ACTION_SERVER_UNUSED_MODULES" if module.endswith("action_server") else "speedups.RASA_UNUSED_MODULES"
+    )
     code = (
-        f"import sys; from painfaq import speedups; speedups.block_unused_imports({blocked}); {imports}; "
+        f"import sys; from painfaq.rasa_patches import speedups; speedups.block_unused_imports({blocked}); {imports}; "
         f"print([m for m in {absent!r} if sys.modules.get(m) is not None])"
     )
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "[]"
 
@@ -131,8 +134,13 @@ def test_lean_tracker_queries_match_rasa_on_postgresql(services):
 
     env = services.postgres.env()
     store = SQLTrackerStore(
-        Domain.load(str(REPO_ROOT / "domain.yml")), dialect="postgresql", host=env["DB_HOST"], port=env["DB_PORT"],
-        db=env["DB_NAME"], username=env["DB_USER"], password=env["DB_PASSWORD"],
+        Domain.load(str(REPO_ROOT / "domain.yml")),
+        dialect="postgresql",
+        host=env["DB_HOST"],
+        port=env["DB_PORT"],
+        db=env["DB_NAME"],
+        username=env["DB_USER"],
+        password=env["DB_PASSWORD"],
     )
     with services.postgres.connect() as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM events WHERE sender_id IN ('a', 'b', 'c')")
@@ -192,8 +200,12 @@ def _turns_on(store, lean: bool) -> list:
         tracker.update(stamp(UserUttered(text, {"name": "faq_yoga", "confidence": 0.9})))
         for _ in range(saves - 1):
             await store.save(tracker)
-        for event in (ActionExecuted("action_answer_faq"), BotUttered(f"re: {text}"), SlotSet("last_topic", "yoga"),
-                      ActionExecuted("action_listen")):
+        for event in (
+            ActionExecuted("action_answer_faq"),
+            BotUttered(f"re: {text}"),
+            SlotSet("last_topic", "yoga"),
+            ActionExecuted("action_listen"),
+        ):
             tracker.update(stamp(event))
         await store.save(tracker)
 
@@ -223,16 +235,18 @@ def _turns_on(store, lean: bool) -> list:
         table = SQLTrackerStore.SQLEvent.__table__
         import sqlalchemy as sa
 
-        return [tuple(row) for row in session.execute(
-            sa.select(table.c.sender_id, table.c.type_name, table.c.data).order_by(table.c.id)
-        )]
+        return [
+            tuple(row)
+            for row in session.execute(
+                sa.select(table.c.sender_id, table.c.type_name, table.c.data).order_by(table.c.id)
+            )
+        ]
 
 
 def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
+    import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
-
-    import sqlalchemy as sa
 
     domain = Domain.load(str(REPO_ROOT / "domain.yml"))
     counts = {}
@@ -273,8 +287,16 @@ def test_direct_graph_runs_give_rasas_results():
                 tracker = DialogueStateTracker.from_events("t", [ActionExecuted("action_listen")], agent.domain.slots)
                 tracker.update(UserUttered(text, parsed["intent"], parsed["entities"], parse_data=parsed))
                 prediction = agent.processor._predict_next_with_tracker(tracker)
-                out.append((parsed["intent"], parsed["intent_ranking"], parsed["entities"],
-                            prediction.max_confidence_index, prediction.policy_name, prediction.probabilities))
+                out.append(
+                    (
+                        parsed["intent"],
+                        parsed["intent_ranking"],
+                        parsed["entities"],
+                        prediction.max_confidence_index,
+                        prediction.policy_name,
+                        prediction.probabilities,
+                    )
+                )
             return out
 
         return asyncio.run(run())

@@ -1,5 +1,6 @@
-"""painfaq.tensorflow_stub: the Rasa launcher serves this project's model without TensorFlow, with exactly the
+"""painfaq.rasa_patches.tensorflow_stub: the Rasa launcher serves this project's model without TensorFlow, with exactly the
 predictions Rasa makes with TensorFlow loaded, and keeps the real TensorFlow for models that need it."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,18 +10,26 @@ import sys
 
 import pytest
 
-from painfaq import tensorflow_stub
-from painfaq.stack import REPO_ROOT, child_env, current_model
+from painfaq.rasa_patches import tensorflow_stub
+from tests.harness.stack import REPO_ROOT, child_env, current_model
 from tests.production.test_speedups import holdout_texts
 
-EXTRA_TEXTS = ["tell me more", "what's the source for that?", "hi", "🙂", "my legs went numb and I wet myself",
-               "I want to end it all", "can i talk to a person"]
+EXTRA_TEXTS = [
+    "tell me more",
+    "what's the source for that?",
+    "hi",
+    "🙂",
+    "my legs went numb and I wet myself",
+    "I want to end it all",
+    "can i talk to a person",
+]
 
 # Runs in a fresh interpreter through the launcher's own set-up, then answers with the parses and whether
 # the real TensorFlow got loaded.
 LAUNCHER_PARSE = """
 import asyncio, json, sys
-from painfaq import serve_rasa, tensorflow_stub
+from painfaq.serving import rasa_server as serve_rasa
+from painfaq.rasa_patches import tensorflow_stub
 serve_rasa._install(["--model", sys.argv[1]])
 from rasa.core.agent import Agent
 agent = Agent.load(sys.argv[1])
@@ -44,12 +53,14 @@ def test_the_projects_model_needs_no_tensorflow():
 
 def test_models_with_tensorflow_components_keep_tensorflow():
     assert tensorflow_stub.needs_tensorflow(["rasa.nlu.classifiers.diet_classifier.DIETClassifier"])
-    assert tensorflow_stub.needs_tensorflow(["rasa.core.policies.ted_policy.TEDPolicy",
-                                             "rasa.core.policies.rule_policy.RulePolicy"])
+    assert tensorflow_stub.needs_tensorflow(
+        ["rasa.core.policies.ted_policy.TEDPolicy", "rasa.core.policies.rule_policy.RulePolicy"]
+    )
     # Unknown components are assumed to need it: the placeholders are only for what is known to be safe.
     assert tensorflow_stub.needs_tensorflow(["someone.else.Component"])
-    assert not tensorflow_stub.needs_tensorflow(["rasa.core.policies.rule_policy.RulePolicy",
-                                                 "painfaq.rasa_safety.SafetyNetClassifier"])
+    assert not tensorflow_stub.needs_tensorflow(
+        ["rasa.core.policies.rule_policy.RulePolicy", "painfaq.nlu.safety_classifier.SafetyNetClassifier"]
+    )
 
 
 def test_resolve_model_picks_the_file_or_the_newest_in_a_folder(tmp_path):
@@ -68,7 +79,7 @@ def test_resolve_model_picks_the_file_or_the_newest_in_a_folder(tmp_path):
 def test_placeholders_let_tensorflow_style_code_import_but_not_run():
     code = """
 import sys
-from painfaq import tensorflow_stub
+from painfaq.rasa_patches import tensorflow_stub
 tensorflow_stub.install()
 import tensorflow as tf
 from tensorflow.keras import layers
@@ -91,16 +102,18 @@ assert not thinc.compat.has_tensorflow
 assert not tensorflow_stub.tensorflow_loaded()
 print("ok")
 """
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "ok"
 
 
 def test_install_refuses_when_tensorflow_is_already_imported():
-    code = "import tensorflow; from painfaq import tensorflow_stub; tensorflow_stub.install()"
-    result = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True,
-                            text=True, timeout=300)
+    code = "import tensorflow; from painfaq.rasa_patches import tensorflow_stub; tensorflow_stub.install()"
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=300
+    )
     assert result.returncode != 0
     assert "already imported" in result.stderr
 
@@ -111,8 +124,15 @@ def test_launcher_serves_without_tensorflow_and_predicts_exactly_as_with_it():
 
     model = current_model()
     texts = holdout_texts(200) + EXTRA_TEXTS
-    result = subprocess.run([sys.executable, "-c", LAUNCHER_PARSE, model], input=json.dumps(texts),
-                            cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER_PARSE, model],
+        input=json.dumps(texts),
+        cwd=REPO_ROOT,
+        env=child_env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     served = json.loads(result.stdout.strip().splitlines()[-1])
     assert served["placeholders"] is True
@@ -141,13 +161,15 @@ def test_launcher_serves_without_tensorflow_and_predicts_exactly_as_with_it():
 
 @pytest.mark.parametrize(
     "argv, model",
-    [(["run", "--model", "models/a.tar.gz", "--port", "5005"], "models/a.tar.gz"),
-     (["run", "-m", "elsewhere"], "elsewhere"),
-     (["run", "--model=models/b.tar.gz"], "models/b.tar.gz"),
-     (["run", "--port", "5005"], "models"),  # rasa run's default
-     (["run", "--model"], "models")],
+    [
+        (["run", "--model", "models/a.tar.gz", "--port", "5005"], "models/a.tar.gz"),
+        (["run", "-m", "elsewhere"], "elsewhere"),
+        (["run", "--model=models/b.tar.gz"], "models/b.tar.gz"),
+        (["run", "--port", "5005"], "models"),  # rasa run's default
+        (["run", "--model"], "models"),
+    ],
 )
 def test_launcher_reads_the_model_argument_as_rasa_run_does(argv, model):
-    from painfaq.serve_rasa import _model_argument
+    from painfaq.serving.rasa_server import _model_argument
 
     assert _model_argument(argv) == model

@@ -1,11 +1,11 @@
 """Fixtures for the reliability tests (helpers: reliability_helpers.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Iterator
 
 import pytest
-
 from reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, start_servers
 
 

@@ -1,5 +1,6 @@
 """Helpers for the reliability tests (imported by the test modules): servers started with chosen
 settings, raw HTTP from chosen local addresses."""
+
 from __future__ import annotations
 
 import http.client
@@ -17,8 +18,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from painfaq.stack import REPO_ROOT, Server, child_env, current_model, free_port, restart_server, wait_until_ready
-
+from tests.harness.stack import REPO_ROOT, Server, child_env, current_model, free_port, restart_server, wait_until_ready
 
 # own_servers (conftest.py): short waits for the fault tests; the HTTP API on behind a token (the operator's
 # option, tested too).
@@ -41,8 +41,12 @@ class Reply:
 
 
 def raw_post(
-    url: str, body: Union[bytes, str, Dict[str, Any]], headers: Optional[Dict[str, str]] = None,
-    source: Optional[str] = None, timeout: float = 60, method: str = "POST",
+    url: str,
+    body: Union[bytes, str, Dict[str, Any]],
+    headers: Optional[Dict[str, str]] = None,
+    source: Optional[str] = None,
+    timeout: float = 60,
+    method: str = "POST",
 ) -> Reply:
     """One HTTP request with http.client (any bytes as the body; optionally from a chosen local address)."""
     parts = urlsplit(url)
@@ -52,12 +56,17 @@ def raw_post(
     )
     started = time.monotonic()
     try:
-        conn.request(method, parts.path or "/", body=data if method != "GET" else None,
-                     headers={"Content-Type": "application/json", **(headers or {})})
+        conn.request(
+            method,
+            parts.path or "/",
+            body=data if method != "GET" else None,
+            headers={"Content-Type": "application/json", **(headers or {})},
+        )
         response = conn.getresponse()
         payload = response.read()
-        return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, payload,
-                     time.monotonic() - started)
+        return Reply(
+            response.status, {k.lower(): v for k, v in response.getheaders()}, payload, time.monotonic() - started
+        )
     finally:
         conn.close()
 
@@ -68,7 +77,7 @@ def say(webhook: str, sender: str, message: str, **kwargs: Any) -> Reply:
 
 @dataclass
 class Servers:
-    """An action server (painfaq.action_server) and a Rasa server (rasa run + credentials.yml)."""
+    """An action server (painfaq.serving.action_server) and a Rasa server (rasa run + credentials.yml)."""
 
     actions: Server
     rasa: Server
@@ -95,15 +104,18 @@ class Servers:
         """(sender_id, type_name, data) rows of the tracker store, in order."""
         with sqlite3.connect(self.db_path) as conn:
             query = "SELECT sender_id, type_name, data FROM events"
-            rows = conn.execute(query + (" WHERE sender_id = ? ORDER BY id" if sender else " ORDER BY id"),
-                                (sender,) if sender else ()).fetchall()
+            rows = conn.execute(
+                query + (" WHERE sender_id = ? ORDER BY id" if sender else " ORDER BY id"), (sender,) if sender else ()
+            ).fetchall()
         return rows
 
     def logs(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in (self.actions.log_path, self.rasa.log_path))
 
 
-def write_endpoints(workdir: Path, action_port: int, db_path: Path, tracker_store: Optional[Dict[str, Any]] = None) -> Path:
+def write_endpoints(
+    workdir: Path, action_port: int, db_path: Path, tracker_store: Optional[Dict[str, Any]] = None
+) -> Path:
     """endpoints.yml with the action server's port and a throwaway SQLite file (or `tracker_store`)."""
     endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text())
     endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{action_port}/webhook"
@@ -115,15 +127,36 @@ def write_endpoints(workdir: Path, action_port: int, db_path: Path, tracker_stor
     return path
 
 
-def rasa_command(model: str, port: int, endpoints_file: Path, cors: str, extra: Optional[List[str]] = None) -> List[str]:
-    return [sys.executable, "-m", "rasa", "run", "--model", model, "--port", str(port), "--endpoints",
-            str(endpoints_file), "--credentials", str(REPO_ROOT / "credentials.yml"), "--cors", cors, *(extra or [])]
+def rasa_command(
+    model: str, port: int, endpoints_file: Path, cors: str, extra: Optional[List[str]] = None
+) -> List[str]:
+    # Through the launcher, as scripts/run.sh starts it: it applies the changes to Rasa the channel relies on.
+    return [
+        sys.executable,
+        "-m",
+        "painfaq.serving.rasa_server",
+        "run",
+        "--model",
+        model,
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints_file),
+        "--credentials",
+        str(REPO_ROOT / "credentials.yml"),
+        "--cors",
+        cors,
+        *(extra or []),
+    ]
 
 
 def start_servers(
-    env_overrides: Optional[Dict[str, str]] = None, extra_rasa_args: Optional[List[str]] = None,
-    cors: str = "http://localhost:18080", ready_timeout: float = 240,
-    tracker_store: Optional[Dict[str, Any]] = None, db_url: Optional[str] = None,
+    env_overrides: Optional[Dict[str, str]] = None,
+    extra_rasa_args: Optional[List[str]] = None,
+    cors: str = "http://localhost:18080",
+    ready_timeout: float = 240,
+    tracker_store: Optional[Dict[str, Any]] = None,
+    db_url: Optional[str] = None,
 ) -> Servers:
     """Start both servers as scripts/run.sh does, on free ports, with a throwaway SQLite tracker store
     (or the given `tracker_store` section). The actions' own tables (hand-off requests, feedback) go to
@@ -137,12 +170,28 @@ def start_servers(
     env = child_env()
     env["PAINFAQ_DB_URL"] = db_url or f"sqlite:///{db_path}"
     env.update(env_overrides or {})
-    action_cmd = [sys.executable, "-m", "painfaq.action_server", "--actions", "actions", "--port", str(action_port)]
-    actions = Server("actions", f"http://127.0.0.1:{action_port}", _spawn(action_cmd, env, workdir / "actions.log"),
-                     workdir / "actions.log", action_cmd, env, ready_path="/health")
+    action_cmd = [
+        sys.executable,
+        "-m",
+        "painfaq.serving.action_server",
+        "--actions",
+        "actions",
+        "--port",
+        str(action_port),
+    ]
+    actions = Server(
+        "actions",
+        f"http://127.0.0.1:{action_port}",
+        _spawn(action_cmd, env, workdir / "actions.log"),
+        workdir / "actions.log",
+        action_cmd,
+        env,
+        ready_path="/health",
+    )
     cmd = rasa_command(model, rasa_port, endpoints_file, cors, extra_rasa_args)
-    rasa = Server("rasa", f"http://127.0.0.1:{rasa_port}", _spawn(cmd, env, workdir / "rasa.log"),
-                  workdir / "rasa.log", cmd, env)
+    rasa = Server(
+        "rasa", f"http://127.0.0.1:{rasa_port}", _spawn(cmd, env, workdir / "rasa.log"), workdir / "rasa.log", cmd, env
+    )
     servers = Servers(actions, rasa, workdir, db_path, endpoints_file)
     try:
         wait_until_ready([actions, rasa], ready_timeout)

@@ -1,5 +1,6 @@
 """Access: the Rasa HTTP API is off, the action server answers only the Rasa server, browsers only from the
 configured origins, and the abuse limits answer 429 with Retry-After. Against the servers `make run` starts."""
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -9,10 +10,9 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-
-from painfaq.stack import SESSION_ACTION_TOKEN
-
 from reliability_helpers import non_loopback_address, raw_post, say
+
+from tests.harness.stack import SESSION_ACTION_TOKEN
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -25,9 +25,15 @@ def sender() -> str:
 
 @pytest.mark.parametrize(
     "method, path",
-    [("GET", "/conversations/someone/tracker"), ("POST", "/conversations/someone/messages"),
-     ("POST", "/model/parse"), ("GET", "/status"), ("PUT", "/model"), ("GET", "/domain"),
-     ("POST", "/conversations/someone/trigger_intent")],
+    [
+        ("GET", "/conversations/someone/tracker"),
+        ("POST", "/conversations/someone/messages"),
+        ("POST", "/model/parse"),
+        ("GET", "/status"),
+        ("PUT", "/model"),
+        ("GET", "/domain"),
+        ("POST", "/conversations/someone/trigger_intent"),
+    ],
 )
 def test_rasa_http_api_is_off(live_servers, method, path):
     response = requests.request(method, live_servers.rasa_url + path, json={"text": "hi"}, timeout=10)
@@ -35,16 +41,30 @@ def test_rasa_http_api_is_off(live_servers, method, path):
 
 
 def minimal_action_call(action: str = "action_bad_input") -> dict:
-    return {"next_action": action, "sender_id": "x", "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": "x", "slots": {}, "latest_message": {"text": "hi"}, "events": [],
-                        "paused": False, "followup_action": None, "active_loop": {}, "latest_action_name": None}}
+    return {
+        "next_action": action,
+        "sender_id": "x",
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": "x",
+            "slots": {},
+            "latest_message": {"text": "hi"},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": None,
+        },
+    }
 
 
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": SESSION_ACTION_TOKEN}])
 def test_action_server_refuses_calls_without_the_shared_secret(live_servers, headers):
     for path, method in (("/webhook", "POST"), ("/actions", "GET")):
-        response = requests.request(method, live_servers.action_url + path, json=minimal_action_call(),
-                                    headers=headers, timeout=10)
+        response = requests.request(
+            method, live_servers.action_url + path, json=minimal_action_call(), headers=headers, timeout=10
+        )
         assert response.status_code == 401, (path, response.text)
         assert response.json()["error"] == "unauthorized"
         assert "tracker" not in response.text
@@ -52,7 +72,9 @@ def test_action_server_refuses_calls_without_the_shared_secret(live_servers, hea
 
 def test_action_server_accepts_the_rasa_server_secret(live_servers):
     headers = {"Authorization": f"Bearer {SESSION_ACTION_TOKEN}"}
-    response = requests.post(live_servers.action_url + "/webhook", json=minimal_action_call(), headers=headers, timeout=30)
+    response = requests.post(
+        live_servers.action_url + "/webhook", json=minimal_action_call(), headers=headers, timeout=30
+    )
     assert response.status_code == 200, response.text
     assert requests.get(live_servers.action_url + "/health", timeout=10).status_code == 200
 
@@ -77,8 +99,15 @@ def test_action_server_listens_on_loopback_only(live_servers):
 
 def test_cors_preflight_only_for_the_configured_origin(live_servers):
     def preflight(origin: str) -> requests.Response:
-        return requests.options(live_servers.webhook, timeout=10, headers={
-            "Origin": origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"})
+        return requests.options(
+            live_servers.webhook,
+            timeout=10,
+            headers={
+                "Origin": origin,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "content-type",
+            },
+        )
 
     allowed = preflight(live_servers.demo_origin)
     assert allowed.headers.get("Access-Control-Allow-Origin") == live_servers.demo_origin
@@ -128,9 +157,17 @@ def test_per_address_rate_limit_counts_every_request(live_servers):
 def test_turns_in_progress_per_address_are_capped(live_servers):
     """Defaults: 4 turns in progress at once per address; more at the same moment get 429 at once."""
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        replies = list(pool.map(
-            lambda i: say(live_servers.webhook, sender(), "how can I tell if my back pain is from anxiety?",
-                          source="127.0.0.8"), range(16)))
+        replies = list(
+            pool.map(
+                lambda i: say(
+                    live_servers.webhook,
+                    sender(),
+                    "how can I tell if my back pain is from anxiety?",
+                    source="127.0.0.8",
+                ),
+                range(16),
+            )
+        )
     statuses = [r.status for r in replies]
     assert statuses.count(200) >= 4
     refused = [r for r in replies if r.status == 429]

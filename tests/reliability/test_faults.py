@@ -1,5 +1,6 @@
 """Faults, against the real servers: the action server down or hanging, the tracker database gone at start
 and mid-run, a Rasa restart. The user always gets a reply, and nothing stored is lost."""
+
 from __future__ import annotations
 
 import os
@@ -10,11 +11,10 @@ import time
 import uuid
 
 import pytest
-
-from painfaq.content import load_content
-from painfaq.stack import REPO_ROOT, child_env, current_model, free_port
-
 from reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, rasa_command, write_endpoints
+
+from painfaq.content.loader import load_content
+from tests.harness.stack import REPO_ROOT, child_env, current_model, free_port
 
 pytestmark = pytest.mark.reliability
 
@@ -124,7 +124,12 @@ def test_unreachable_tracker_database_at_start_exits_with_a_clear_error(tmp_path
     started = time.monotonic()
     result = subprocess.run(
         rasa_command(current_model(), free_port(), endpoints, "http://localhost:18080"),
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=180,
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=180,
     )
     assert result.returncode != 0
     assert "cannot reach the tracker store database" in result.stdout, result.stdout[-3000:]
@@ -136,14 +141,24 @@ def test_preflight_check_reports_an_unreachable_tracker_database(tmp_path):
     endpoints = write_endpoints(tmp_path, free_port(), tmp_path / "no-such-directory" / "tracker.db")
     env = child_env()
     result = subprocess.run(
-        [sys.executable, "-m", "painfaq.preflight", "--endpoints", str(endpoints), "--attempts", "1"],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60,
+        [sys.executable, "-m", "painfaq.serving.preflight", "--endpoints", str(endpoints), "--attempts", "1"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2, result.stdout
     assert "cannot reach the tracker store database" in result.stdout
     ok = write_endpoints(tmp_path, free_port(), tmp_path / "tracker.db")
     result = subprocess.run(
-        [sys.executable, "-m", "painfaq.preflight", "--endpoints", str(ok)],
-        cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60,
+        [sys.executable, "-m", "painfaq.serving.preflight", "--endpoints", str(ok)],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stdout

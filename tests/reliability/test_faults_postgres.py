@@ -1,6 +1,7 @@
 """The tracker database goes away mid-run and comes back, with PostgreSQL as the tracker store (the
-production profile's database): a throwaway server from painfaq.services, stopped and started again on the
+production profile's database): a throwaway server from tests.harness.services, stopped and started again on the
 same port with the same data. Skips when PostgreSQL is not installed, unless CI is set (then it fails)."""
+
 from __future__ import annotations
 
 import os
@@ -11,10 +12,9 @@ import uuid
 from typing import Iterator, List, Tuple
 
 import pytest
-
-from painfaq.content import load_content
-
 from reliability_helpers import Servers, start_servers
+
+from painfaq.content.loader import load_content
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -29,11 +29,21 @@ def stop_keeping_data(server) -> None:
 
 
 def start_again(server) -> None:
-    from painfaq import services
+    from tests.harness import services
 
-    args = [str(services.postgres_bin_dir() / "postgres"), "-D", str(server.workdir / "data"),
-            "-c", "listen_addresses=127.0.0.1", "-c", f"port={server.port}",
-            "-c", f"unix_socket_directories={server.workdir}", "-c", "logging_collector=off"]
+    args = [
+        str(services.postgres_bin_dir() / "postgres"),
+        "-D",
+        str(server.workdir / "data"),
+        "-c",
+        "listen_addresses=127.0.0.1",
+        "-c",
+        f"port={server.port}",
+        "-c",
+        f"unix_socket_directories={server.workdir}",
+        "-c",
+        "logging_collector=off",
+    ]
     with open(server.workdir / "postgres.log", "ab") as log:
         server.process = subprocess.Popen(services._as_postgres_user(args), stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
@@ -49,7 +59,7 @@ def start_again(server) -> None:
 
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[object]:
-    from painfaq import services
+    from tests.harness import services
 
     try:
         server = services.start_postgres(dbname="painfaq_faults")
@@ -66,17 +76,28 @@ def postgres() -> Iterator[object]:
 
 @pytest.fixture(scope="module")
 def pg_servers(postgres) -> Iterator[Servers]:
-    tracker_store = {"type": "SQL", "dialect": "postgresql", "url": postgres.host, "port": postgres.port,
-                     "username": postgres.user, "password": postgres.password, "db": postgres.dbname}
+    tracker_store = {
+        "type": "painfaq.stores.tracker_store.MaskingSQLTrackerStore",
+        "dialect": "postgresql",
+        "url": postgres.host,
+        "port": postgres.port,
+        "username": postgres.user,
+        "password": postgres.password,
+        "db": postgres.dbname,
+    }
     url = f"postgresql://{postgres.user}:{postgres.password}@{postgres.host}:{postgres.port}/{postgres.dbname}"
-    servers = start_servers({"PAINFAQ_ACTION_TIMEOUT": "3", "PAINFAQ_TURN_TIMEOUT": "8"},
-                            tracker_store=tracker_store, db_url=url)
+    servers = start_servers(
+        {"PAINFAQ_ACTION_TIMEOUT": "3", "PAINFAQ_TURN_TIMEOUT": "8"}, tracker_store=tracker_store, db_url=url
+    )
     yield servers
     servers.stop()
 
 
 def events(postgres, sender: str) -> List[Tuple[str, str]]:
-    return [(t, d) for t, d in postgres.query("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))]
+    return [
+        (t, d)
+        for t, d in postgres.query("SELECT type_name, data FROM events WHERE sender_id = %s ORDER BY id", (sender,))
+    ]
 
 
 def test_postgres_gone_mid_run_gets_an_apology_and_recovers_with_nothing_lost(postgres, pg_servers: Servers):

@@ -8,6 +8,7 @@ FLOOD_MEDIAN_BOUND seconds slower than without the flood, and its slowest turn s
 FLOOD_MAX_SECONDS. The flooder is cut to its burst plus 2 turns a second (60/120 per minute) and 4 turns in
 progress at a time; everything else it sends gets 429 at once.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,10 +24,9 @@ from typing import List
 from urllib.parse import urlsplit
 
 import pytest
-
-from painfaq.stack import REPO_ROOT
-
 from reliability_helpers import say
+
+from tests.harness.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -35,8 +35,13 @@ CONNECTIONS = 16
 TURNS = 20
 FLOOD_MEDIAN_BOUND = 0.5
 FLOOD_MAX_SECONDS = 3.0
-QUESTIONS = ["does yoga help?", "can anxiety cause back pain?", "how long does it last?", "is walking good for it?",
-             "what's the source for that?"]
+QUESTIONS = [
+    "does yoga help?",
+    "can anxiety cause back pain?",
+    "how long does it last?",
+    "is walking good for it?",
+    "what's the source for that?",
+]
 
 
 def user_turns(webhook: str) -> List[float]:
@@ -57,8 +62,11 @@ async def flood(host: str, port: int, stop: threading.Event, statuses: Counter) 
             body = json.dumps({"sender": f"flood-{uuid.uuid4().hex}", "message": "does yoga help?"}).encode()
             try:
                 reader, writer = await asyncio.open_connection(host, port, local_addr=(FLOODER, 0))
-                writer.write(f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
-                             f"Content-Type: application/json\r\nConnection: close\r\n\r\n".encode() + body)
+                writer.write(
+                    f"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: {host}\r\nContent-Length: {len(body)}\r\n"
+                    f"Content-Type: application/json\r\nConnection: close\r\n\r\n".encode()
+                    + body
+                )
                 await writer.drain()
                 raw = await reader.read()
                 writer.close()

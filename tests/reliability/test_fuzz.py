@@ -6,29 +6,27 @@ PAINFAQ_FUZZ_COUNT (default 10000) and PAINFAQ_FUZZ_SEED (default 7) change the 
 a different loopback address (127.x.y.z) so the per-address rate limit, tested on its own in test_access.py,
 does not turn the fuzz run into a rate-limit test.
 """
+
 from __future__ import annotations
 
 import asyncio
 import json
 import os
 import sqlite3
-import statistics
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Dict, List, Optional
 from urllib.parse import urlsplit
 
 import pytest
-
-from painfaq.stack import REPO_ROOT
-
 from fuzz_inputs import SANIC_MAX_BYTES, Case, generate
 from reliability_helpers import say
+
+from tests.harness.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -56,12 +54,15 @@ def source_address(index: int) -> str:
 
 async def send(host: str, port: int, index: int, case: Case, timeout: float = 60) -> Result:
     started = time.monotonic()
-    head = (f"{case.method} {case.path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(case.body)}\r\n"
-            f"Content-Type: {case.headers.get('Content-Type', 'application/json')}\r\nConnection: close\r\n\r\n")
+    head = (
+        f"{case.method} {case.path} HTTP/1.1\r\nHost: {host}:{port}\r\nContent-Length: {len(case.body)}\r\n"
+        f"Content-Type: {case.headers.get('Content-Type', 'application/json')}\r\nConnection: close\r\n\r\n"
+    )
     writer = None
     try:
         reader, writer = await asyncio.wait_for(
-            asyncio.open_connection(host, port, local_addr=(source_address(index), 0)), timeout)
+            asyncio.open_connection(host, port, local_addr=(source_address(index), 0)), timeout
+        )
         writer.write(head.encode() + case.body)
         try:
             await writer.drain()
@@ -147,14 +148,22 @@ def test_fuzz_the_rest_channel(live_servers, tracker_db, tmp_path):
     refused = [r.seconds for r in results if r.status is not None and r.status != 200]
     answered = [r.seconds for r in results if r.status == 200]
     summary = {
-        "requests": len(results), "seed": SEED, "seconds": round(elapsed, 1),
+        "requests": len(results),
+        "seed": SEED,
+        "seconds": round(elapsed, 1),
         "reached_nlu": sum(1 for r in results if r.status == 200 and r.case.reaches_nlu),
         "statuses": dict(Counter(str(r.status) for r in results)),
         "by_family": {family: dict(counts) for family, counts in sorted(by_family.items())},
-        "refused_seconds": {"p50": round(percentile(refused, 0.5), 3), "p95": round(percentile(refused, 0.95), 3),
-                            "max": round(max(refused, default=0), 3)},
-        "answered_seconds": {"p50": round(percentile(answered, 0.5), 3), "p95": round(percentile(answered, 0.95), 3),
-                             "max": round(max(answered, default=0), 3)},
+        "refused_seconds": {
+            "p50": round(percentile(refused, 0.5), 3),
+            "p95": round(percentile(refused, 0.95), 3),
+            "max": round(max(refused, default=0), 3),
+        },
+        "answered_seconds": {
+            "p50": round(percentile(answered, 0.5), 3),
+            "p95": round(percentile(answered, 0.95), 3),
+            "max": round(max(answered, default=0), 3),
+        },
         "problems": len(problems),
     }
     artifacts = REPO_ROOT / "test-artifacts"
@@ -180,9 +189,19 @@ def test_fuzz_the_rest_channel(live_servers, tracker_db, tmp_path):
         assert "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text), event
     if (REPO_ROOT / "scripts" / "report.py").exists():
         report = subprocess.run(
-            [sys.executable, str(REPO_ROOT / "scripts" / "report.py"), "--db-url", f"sqlite:///{tracker_db}",
-             "--out-dir", str(tmp_path)],
-            cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=300,
+            [
+                sys.executable,
+                str(REPO_ROOT / "scripts" / "report.py"),
+                "--db-url",
+                f"sqlite:///{tracker_db}",
+                "--out-dir",
+                str(tmp_path),
+            ],
+            cwd=REPO_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=300,
         )
         assert report.returncode == 0, report.stdout[-3000:]
         summaries = list(tmp_path.glob("*.json"))

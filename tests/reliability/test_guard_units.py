@@ -1,4 +1,5 @@
 """Unit tests (no servers): request validation, rate limiting, masking, the hardened tracker store."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +10,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import yaml
 
-from painfaq.action_server import token_ok
-from painfaq.channel import Limits, Refusal, clean_text, parse_body
-from painfaq.privacy import ALL_KINDS, Masker, install_log_masking, mask_event, parse_kinds
-from painfaq.ratelimit import InFlight, Rate, TokenBuckets
+from painfaq.serving.action_server import token_ok
+from painfaq.serving.channel import Limits, Refusal, clean_text, parse_body
+from painfaq.serving.privacy import ALL_KINDS, Masker, install_log_masking, mask_event, parse_kinds
+from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets
+from tests.harness.stack import REPO_ROOT
 
 LIMITS = Limits()
 
@@ -62,10 +65,14 @@ def test_malformed_bodies_are_refused_with_a_clear_code(body, status, code):
 
 
 def test_valid_body_is_cleaned_and_extra_fields_ignored():
-    body = json.dumps({
-        "sender": "user-1:a_b.c", "message": "hi\x00 there\u202e\r\nnext\ud800\x7f line\t!",
-        "metadata": {"x": [1] * 10}, "input_channel": "admin",
-    }).encode()
+    body = json.dumps(
+        {
+            "sender": "user-1:a_b.c",
+            "message": "hi\x00 there\u202e\r\nnext\ud800\x7f line\t!",
+            "metadata": {"x": [1] * 10},
+            "input_channel": "admin",
+        }
+    ).encode()
     assert parse_body(body, LIMITS) == ("user-1:a_b.c", "hi there\nnext line\t!")
 
 
@@ -139,8 +146,15 @@ def test_masking_kinds_are_configurable():
 
 
 def test_mask_event_masks_what_the_user_typed_and_keeps_bot_content():
-    user = {"event": "user", "text": "I'm jane@example.org", "parse_data": {
-        "text": "I'm jane@example.org", "intent": {"name": "x"}, "entities": [{"entity": "e", "value": "555 123 4567"}]}}
+    user = {
+        "event": "user",
+        "text": "I'm jane@example.org",
+        "parse_data": {
+            "text": "I'm jane@example.org",
+            "intent": {"name": "x"},
+            "entities": [{"entity": "e", "value": "555 123 4567"}],
+        },
+    }
     masked = mask_event(user, Masker())
     assert masked["text"] == masked["parse_data"]["text"] == "I'm [email]"
     assert masked["parse_data"]["entities"][0]["value"] == "[phone]"
@@ -185,7 +199,7 @@ def make_tracker(sender: str, text: str):
 
 
 def test_tracker_store_stores_masked_text_and_reads_it_back(tmp_path):
-    from painfaq.tracker_store import MaskingSQLTrackerStore
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore
 
     db = tmp_path / "t.db"
     domain, tracker = make_tracker("s1", "my email is jane@example.org, phone 555-123-4567")
@@ -202,7 +216,7 @@ def test_tracker_store_stores_masked_text_and_reads_it_back(tmp_path):
 
 
 def test_tracker_store_masking_can_be_turned_off(tmp_path):
-    from painfaq.tracker_store import MaskingSQLTrackerStore
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore
 
     domain, tracker = make_tracker("s1", "jane@example.org")
     store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "t.db"), mask="none")
@@ -211,38 +225,44 @@ def test_tracker_store_masking_can_be_turned_off(tmp_path):
 
 
 def test_tracker_store_gives_up_on_an_unreachable_database(tmp_path):
-    from painfaq.tracker_store import MaskingSQLTrackerStore, TrackerStoreUnavailable
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore, TrackerStoreUnavailable
 
     started = time.monotonic()
     with pytest.raises(TrackerStoreUnavailable, match="cannot reach the tracker store database .*after 2 attempt"):
-        MaskingSQLTrackerStore(dialect="sqlite", db=str(tmp_path / "missing" / "t.db"), connect_attempts=2,
-                               connect_retry_seconds=0.2)
+        MaskingSQLTrackerStore(
+            dialect="sqlite", db=str(tmp_path / "missing" / "t.db"), connect_attempts=2, connect_retry_seconds=0.2
+        )
     assert time.monotonic() - started < 5
 
 
-def test_tracker_store_plugin_replaces_the_sql_type(tmp_path):
+@pytest.mark.parametrize("endpoints_file", ["endpoints.yml", "endpoints.production.yml"])
+def test_endpoints_name_the_masking_tracker_store(endpoints_file, tmp_path):
+    """Both profiles name the project's store in their endpoints file (no plugin swaps `type: SQL`)."""
     from rasa.core.tracker_store import TrackerStore
     from rasa.utils.endpoints import EndpointConfig
 
-    from painfaq.tracker_store import MaskingSQLTrackerStore, register_plugin
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore
 
-    from rasa.plugin import plugin_manager
-
-    register_plugin()
-    try:
-        store = TrackerStore.create(EndpointConfig(type="SQL", dialect="sqlite", db=str(tmp_path / "t.db")))
-        assert isinstance(store, MaskingSQLTrackerStore)
-    finally:
-        plugin_manager().unregister(name="painfaq.tracker_store")
+    configured = yaml.safe_load((REPO_ROOT / endpoints_file).read_text())["tracker_store"]
+    assert configured["type"] == "painfaq.stores.tracker_store.MaskingSQLTrackerStore"
+    store = TrackerStore.create(EndpointConfig(type=configured["type"], dialect="sqlite", db=str(tmp_path / "t.db")))
+    assert isinstance(store, MaskingSQLTrackerStore)
 
 
 def test_tracker_store_gives_up_on_an_unreachable_postgres_without_showing_the_password():
-    from painfaq.stack import free_port
-    from painfaq.tracker_store import MaskingSQLTrackerStore, TrackerStoreUnavailable
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore, TrackerStoreUnavailable
+    from tests.harness.stack import free_port
 
     with pytest.raises(TrackerStoreUnavailable) as info:
-        MaskingSQLTrackerStore(dialect="postgresql", host="127.0.0.1", port=free_port(), username="rasa",
-                               password="hunter2-secret", db="rasa", connect_attempts=1)
+        MaskingSQLTrackerStore(
+            dialect="postgresql",
+            host="127.0.0.1",
+            port=free_port(),
+            username="rasa",
+            password="hunter2-secret",
+            db="rasa",
+            connect_attempts=1,
+        )
     assert "cannot reach the tracker store database postgresql://rasa:***@127.0.0.1" in str(info.value)
     assert "hunter2" not in str(info.value)
 
@@ -252,14 +272,14 @@ def test_tracker_store_gives_up_on_an_unreachable_postgres_without_showing_the_p
 
 @pytest.fixture
 def channel(monkeypatch):
-    import painfaq.channel as channel_module
+    import painfaq.serving.channel as channel_module
 
     monkeypatch.setattr(channel_module, "install_process_wide", lambda limits: None)  # no process-wide changes here
     return channel_module.GuardedRestInput(Limits(turn_timeout=0.3))
 
 
 def test_turn_outcomes(channel):
-    from painfaq.content import load_content
+    from painfaq.content.loader import load_content
 
     content = load_content()
     finished = []
@@ -283,12 +303,17 @@ def test_turn_outcomes(channel):
         return None
 
     async def run_all():
-        import painfaq.channel as channel_module
+        import painfaq.serving.channel as channel_module
 
         logging.getLogger("rasa.core.processor").addFilter(channel_module._ActionFailureFilter())
         outcomes = {}
-        for name, handler in [("answers", answers), ("slow", slow), ("fails", fails), ("action_fails", action_fails),
-                              ("silent", silent)]:
+        for name, handler in [
+            ("answers", answers),
+            ("slow", slow),
+            ("fails", fails),
+            ("action_fails", action_fails),
+            ("silent", silent),
+        ]:
             outcomes[name] = await channel.run_turn(handler, "s1", f"text for {name}")
         await asyncio.sleep(1.0)  # the slow turn finishes in the background
         return outcomes
@@ -300,7 +325,11 @@ def test_turn_outcomes(channel):
         assert degraded == reason and content.support_email in messages[0]["text"], name
         assert messages[1]["custom"] == {"type": "error", "reason": reason, "support_email": content.support_email}
     messages, degraded = outcomes["action_fails"]
-    assert degraded == "action_failed" and messages[0]["text"] == "partial" and content.support_email in messages[1]["text"]
+    assert (
+        degraded == "action_failed"
+        and messages[0]["text"] == "partial"
+        and content.support_email in messages[1]["text"]
+    )
     messages, degraded = outcomes["silent"]
     assert degraded is None and messages[0]["text"] == content.messages["cancel_nothing"]
     assert finished == ["text for slow"], "a timed-out turn still completes"
@@ -309,7 +338,7 @@ def test_turn_outcomes(channel):
 def test_sqlite_store_uses_the_write_ahead_log_and_follows_a_replaced_file(tmp_path):
     """The kept SQLite connection (write-ahead log) must not keep writing to a file that was moved away.
     One thread throughout, as in the server (the pool keeps one connection per thread)."""
-    from painfaq.tracker_store import MaskingSQLTrackerStore
+    from painfaq.stores.tracker_store import MaskingSQLTrackerStore
 
     db = tmp_path / "t.db"
     domain, tracker = make_tracker("s1", "does yoga help?")

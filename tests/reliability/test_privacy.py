@@ -1,5 +1,6 @@
 """Privacy, against the real servers: identifiers masked in the tracker store, no user text in INFO logs, and
 the hand-off still receives the e-mail address the user gave it."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from reliability_helpers import Servers, say
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
@@ -26,7 +26,9 @@ def stored(db: Path, sender: str) -> str:
 
 def test_identifiers_are_masked_in_the_tracker_store(live_servers, tracker_db):
     sender = f"privacy-{uuid.uuid4()}"
-    reply = say(live_servers.webhook, sender, f"does yoga help? write to {EMAIL} or call {PHONE}, card 4111 1111 1111 1111")
+    reply = say(
+        live_servers.webhook, sender, f"does yoga help? write to {EMAIL} or call {PHONE}, card 4111 1111 1111 1111"
+    )
     assert reply.status == 200 and "x-painfaq-degraded" not in reply.headers and reply.texts()
     data = stored(tracker_db, sender)
     # Whole fragments only: a bare "555" or "4111" also turns up inside timestamps and confidences.
@@ -39,7 +41,12 @@ def test_identifiers_are_masked_in_the_tracker_store(live_servers, tracker_db):
 
 def test_no_user_text_in_info_logs(live_servers):
     marker = "quokka" + uuid.uuid4().hex[:8].translate(str.maketrans("0123456789", "ghijklmnop"))
-    messages = [f"does {marker} help my back?", f"{marker} {EMAIL}", f"/faq_yoga{{\"remedy\": \"{marker}\"}}", "x" * 3000 + marker]
+    messages = [
+        f"does {marker} help my back?",
+        f"{marker} {EMAIL}",
+        f'/faq_yoga{{"remedy": "{marker}"}}',
+        "x" * 3000 + marker,
+    ]
     sender = f"privacy-{uuid.uuid4()}"
     for message in messages:
         assert say(live_servers.webhook, sender, message).status == 200

@@ -1,0 +1,109 @@
+"""Intent classifier: logistic regression on the pipeline's sparse features (no TensorFlow).
+
+Rasa's own `LogisticRegressionClassifier` with two changes, both chosen on the NLU holdout
+(`scripts/eval_nlu.py`; numbers in the README, "NLU model"):
+
+* the count features are damped (``log1p``) and each message's vector is scaled to unit length, so a
+  long message does not get more confident just by having more n-grams;
+* the regularisation strength ``C`` is configurable (Rasa's is fixed at 1.0, which underfits the
+  ~13,000 word and character n-gram features: top-1 93.1% at C=1, 94.1% at C=300).
+
+It replaced DIET: on the holdout it answers as many questions right with fewer wrong answers, and a
+model without any TensorFlow component lets the Rasa server run without importing TensorFlow
+(painfaq/rasa_patches/tensorflow_stub.py): ~400 MB less memory per Rasa process and a faster start.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+import numpy as np
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from scipy.sparse import coo_matrix, csr_matrix
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import normalize
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(LogisticRegressionClassifier):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 300.0, "max_iter": 5000}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        name: Text,
+        model_storage: ModelStorage,
+        resource: Resource,
+    ) -> None:
+        super().__init__(config, name, model_storage, resource)
+        self.clf = LogisticRegression(
+            C=float(self.config["C"]),
+            solver=self.config["solver"],
+            max_iter=self.config["max_iter"],
+            tol=self.config["tol"],
+            random_state=self.config["random_state"],
+            class_weight="balanced",
+        )
+
+    def _create_X(self, messages: List[Message]) -> csr_matrix:
+        # The features Rasa's classifier uses (each featurizer's sentence-level row: sparse ones, then dense
+        # ones, in the message's order), concatenated in one step. Rasa's own way (get_sparse_features)
+        # also deep-copies and concatenates the per-token features it then throws away: it was 8 % of a
+        # Rasa worker's CPU per turn. Same matrix (tests/test_intent_classifier.py).
+        rows, columns, values = [], [], []
+        width = None
+        for row, message in enumerate(messages):
+            offset = 0
+            for matrix in _sentence_feature_matrices(message):
+                block = coo_matrix(matrix)
+                rows.append(np.full(block.nnz, row, dtype=np.int64))
+                columns.append(block.col.astype(np.int64) + offset)
+                values.append(block.data.astype(np.float64))
+                offset += block.shape[1]
+            if width is not None and offset != width:
+                raise ValueError(f"messages with different feature widths: {width} != {offset}")
+            width = offset
+        shape = (len(messages), width or 0)
+        if not rows:
+            features = csr_matrix(shape, dtype=np.float64)
+        else:
+            features = csr_matrix(
+                (np.concatenate(values), (np.concatenate(rows), np.concatenate(columns))), shape=shape
+            )
+        return normalize(features.log1p())
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        # A message without features (empty text) gets no intent, as DIET gives it, instead of an error.
+        with_features = []
+        for message in messages:
+            if _has_sentence_features(message):
+                with_features.append(message)
+            else:
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
+        if with_features:
+            super().process(with_features)
+        return messages
+
+
+def _has_sentence_features(message: Message) -> bool:
+    return any(f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE for f in message.features)
+
+
+def _sentence_feature_matrices(message: Message) -> List[Any]:
+    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    return [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()]

@@ -1,0 +1,130 @@
+"""Rasa NLU components: classify the question of a long message, keep the whole message for everything else.
+
+    pipeline:
+      - name: painfaq.nlu.question_focus.QuestionFocus      # first: before spaCy and the featurizers
+      ...
+      - name: painfaq.nlu.intent_classifier.LinearIntentClassifier
+      - name: painfaq.nlu.question_focus.RestoreText        # right after the intent classifier
+      - name: painfaq.nlu.input_guard.InputGuard
+      - name: painfaq.nlu.safety_classifier.SafetyNetClassifier         # reads the whole message again
+
+`QuestionFocus` replaces the text of a long message by its question (painfaq.nlu.focus.focus) and
+keeps the whole message under `original_text`; it runs on training examples too, so the classifier
+learns from what it will see. `RestoreText` puts the whole message back, so the input guard, the safety
+net, the parse result and the tracker all see what the person wrote. A long message is a question or a
+story, never a "yes", a "thanks" or "the second one": `RestoreText` also drops such intents
+(`not_for_long_messages`) from a long message's ranking, so the story's fragment "so what's the point?"
+cannot be read as "no".
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from painfaq.nlu import focus as question_focus
+from painfaq.nlu.focus import focus
+
+ORIGINAL_TEXT_KEY = "original_text"
+
+
+class _TextStep(GraphComponent):
+    """Shared construction for the two text steps (no config, nothing trained)."""
+
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        self.component_config = config or {}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_TextStep":
+        return cls(config)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class QuestionFocus(_TextStep):
+    """Replaces a long message's text by the sentences that ask (the whole text goes to `original_text`)."""
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Rasa caches the focused training data by config; a change to the focusing rules must retrain."""
+        return hashlib.sha256(Path(question_focus.__file__).read_bytes()).hexdigest()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            # "/intent" button payloads are parsed by Rasa itself.
+            if not text or text.startswith("/"):
+                continue
+            focused = focus(text)
+            if focused != text:
+                message.set(ORIGINAL_TEXT_KEY, text)
+                message.set(TEXT, focused)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        self.process([m for m in training_data.training_examples if m.get(TEXT)])
+        return training_data
+
+
+# Replies to the assistant's last message (follow-ups, yes/no, feedback) and small talk.
+SHORT_REPLY_INTENTS = [
+    "affirm",
+    "deny",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+    "cancel",
+    "feedback_helpful",
+    "feedback_not_helpful",
+    "pick_offered",
+    "other_options",
+    "tell_more",
+    "ask_source_for_last",
+]
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class RestoreText(_TextStep):
+    """Puts the whole message back after the intent classifier has read the focused text."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"not_for_long_messages": SHORT_REPLY_INTENTS}
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        excluded = set(self.component_config.get("not_for_long_messages", SHORT_REPLY_INTENTS))
+        for message in messages:
+            original = message.get(ORIGINAL_TEXT_KEY)
+            if original:
+                message.set(TEXT, original)
+                _drop_intents(message, excluded)
+        return messages
+
+
+def _drop_intents(message: Message, excluded: set) -> None:
+    """Remove `excluded` intents from the ranking and share their probability out among the rest."""
+    ranking = message.get(INTENT_RANKING_KEY) or []
+    kept = [dict(entry) for entry in ranking if entry.get(INTENT_NAME_KEY) not in excluded]
+    if not kept or len(kept) == len(ranking):
+        return
+    total = sum(float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for entry in kept)
+    if total > 0:
+        for entry in kept:
+            entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total
+    message.set(INTENT, dict(kept[0]), add_to_output=True)
+    message.set(INTENT_RANKING_KEY, kept, add_to_output=True)

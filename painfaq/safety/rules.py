@@ -1,0 +1,582 @@
+"""Rule-based safety net: recognises back-pain red flags and crisis language in any user message.
+
+All patterns, word lists, negation cues, typo corrections and reply texts live in content/safety.yml
+(validated by content/schema/safety.schema.json); this module only compiles and applies them. See the
+comment at the top of content/safety.yml for how matching works.
+
+    net = load_default_safety_net()
+    finding = net.check("my back hurts and I can't control my bladder")
+    if finding:
+        text, payload = safety_reply(finding, net.content)
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+import spacy
+import yaml
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CONTENT_DIR = Path(os.environ.get("PAINFAQ_CONTENT_DIR", REPO_ROOT / "content"))
+SAFETY_FILE = CONTENT_DIR / "safety.yml"
+SAFETY_SCHEMA_FILE = CONTENT_DIR / "schema" / "safety.schema.json"
+DEFAULT_SPACY_MODEL = REPO_ROOT / "models" / "spacy" / "en_painfaq"
+
+END = "<end>"  # in followed_by_any: end of message or a punctuation token
+_LEMMAS = "painfaq_lemmas"  # doc.user_data key: the normalised lemmas
+
+
+@dataclass(frozen=True)
+class SafetyFinding:
+    kind: str  # "red_flag" | "crisis"
+    category: str  # e.g. "cauda_equina", "suicide"
+    rule_id: str  # id of the rule in content/safety.yml ("nlu_intent" when only the NLU model caught it)
+    matched_text: str  # the matched words, from the normalised (lower-cased) message
+    level: str  # "emergency" | "same_day" | "crisis"
+
+
+_SENTENCE_ENDS = {".", "!", "?", ";"}
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    kind: str
+    category: str
+    level: str
+    negatable: bool
+    window: int
+    unless_preceded_by: Tuple[Tuple[str, ...], ...]
+    unless_followed_by: Tuple[Tuple[str, ...], ...]
+    followed_by_any: Tuple[Tuple[str, ...], ...]
+    skip_general_questions: bool
+    unless_near: Tuple[Tuple[str, ...], ...] = ()
+    note_if_near: Tuple[Tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class _Match:
+    rule: _Rule
+    start: int
+    end: int
+
+
+def load_safety_content(path: Path = SAFETY_FILE, validate: bool = True) -> Dict[str, Any]:
+    with open(path, encoding="utf-8") as fh:
+        content: Dict[str, Any] = yaml.safe_load(fh)
+    if validate:
+        import jsonschema
+
+        with open(SAFETY_SCHEMA_FILE, encoding="utf-8") as fh:
+            jsonschema.validate(content, json.load(fh))
+    return content
+
+
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'", "`": "'"})
+
+
+def normalise_text(text: str) -> str:
+    """Lower-case and tidy a message so the lemmatizer sees ordinary words."""
+    text = text.translate(_QUOTES).lower()
+    text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "bladdder" -> "bladder", "sooo" -> "soo"
+    text = re.sub(r"([a-z]{2})([.,;!?:)]+)([a-z])", r"\1\2 \3", text)  # "bladder.also" -> "bladder. also"
+    text = re.sub(r"(\d)(lbs?|kgs?|kilos?|pounds?|st)\b", r"\1 \2", text)  # "10lbs" -> "10 lbs"
+    text = re.sub(r"\s+", " ", text)
+    return text.strip()
+
+
+def _edit_distance_at_most_one(a: str, b: str) -> bool:
+    """True if a and b differ by at most one insert, delete, substitution or adjacent swap."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    if la == lb:
+        diffs = [i for i in range(la) if a[i] != b[i]]
+        if len(diffs) == 1:
+            return True
+        return (
+            len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+        )
+    if la > lb:
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    return a[i:] == b[i + 1 :]
+
+
+class SafetyNet:
+    """Compiled safety rules. Build once (it takes about a second) and reuse; `check` keeps no state
+    between calls."""
+
+    def __init__(self, content: Dict[str, Any], nlp: Language) -> None:
+        self.content = content
+        self.nlp = nlp
+        matching = content.get("matching", {})
+        negation = content["negation"]
+        typos = content.get("typos", {})
+        self._levels: List[str] = list(content["levels"])
+        self._gap_stops: List[str] = list(matching.get("gap_stops", []))
+        self._default_window: int = int(matching.get("context_window", 3))
+        self._near_window: int = int(matching.get("near_window", 8))
+        general = matching.get("general_question", {})
+        self._gq_window: int = int(general.get("window", 3))
+        self._gq_personal: Set[str] = set(general.get("personal_words", []))
+        self._neg_cues: Set[str] = set(negation["cues"])
+        self._neg_bridge: Set[str] = set(negation["bridge"])
+        self._neg_terminators: Set[str] = set(negation["terminators"])
+        self._neg_max: int = int(negation["max_distance"])
+        self._neg_clause_starters: Set[str] = set(negation.get("clause_starters", []))
+        self._neg_double_cues: Set[str] = set(negation.get("double_negative_cues", []))
+        self._corrections: Dict[str, str] = {str(k): str(v) for k, v in typos.get("corrections", {}).items()}
+        fuzzy = typos.get("fuzzy", {})
+        self._fuzzy_targets: List[str] = list(fuzzy.get("targets", []))
+        self._fuzzy_min: int = int(fuzzy.get("min_length", 6))
+        self._fuzzy_protect: Set[str] = set(fuzzy.get("protect", []))
+        self._fuzzy_target_set: Set[str] = set(self._fuzzy_targets)
+        self._is_known = self._lemma_table_words()
+        self._lexicon: Dict[str, List[str]] = {
+            name: self._with_lemmas(words) for name, words in content.get("lexicon", {}).items()
+        }
+        for name in negation.get("bridge_lexicons", []):
+            self._neg_bridge.update(self._lexicon[name])
+        self._symptom_words: Set[str] = set()
+        for name in negation.get("symptom_lexicons", []):
+            self._symptom_words.update(self._lexicon[name])
+        self._gq_cues = self._phrase_lemmas(general.get("cues", []))
+        self._rules: Dict[str, _Rule] = {}
+        self._matcher = Matcher(nlp.vocab)
+        self._phrase_matcher = PhraseMatcher(nlp.vocab, attr="LEMMA")
+        categories = content["categories"]
+        for raw in content["rules"]:
+            category = categories.get(raw["category"])
+            if category is None:
+                raise ValueError(f"rule {raw['id']}: unknown category {raw['category']!r}")
+            if category["kind"] != raw["kind"]:
+                raise ValueError(
+                    f"rule {raw['id']}: kind {raw['kind']} but category {raw['category']} is {category['kind']}"
+                )
+            if raw["id"] in self._rules:
+                raise ValueError(f"duplicate rule id {raw['id']}")
+            level = raw.get("level", category["level"])
+            if level not in self._levels:
+                raise ValueError(f"rule {raw['id']}: unknown level {level!r}")
+            rule = _Rule(
+                id=raw["id"],
+                kind=raw["kind"],
+                category=raw["category"],
+                level=level,
+                negatable=bool(raw.get("negatable", raw["kind"] in negation.get("applies_to", ["red_flag"]))),
+                window=int(raw.get("context_window", self._default_window)),
+                unless_preceded_by=self._phrase_lemmas(raw.get("unless_preceded_by", [])),
+                unless_followed_by=self._phrase_lemmas(raw.get("unless_followed_by", [])),
+                followed_by_any=self._phrase_lemmas(raw.get("followed_by_any", [])),
+                skip_general_questions=bool(raw.get("skip_general_questions", False)),
+                unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
+                note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
+            )
+            self._rules[rule.id] = rule
+            patterns = [self._expand_pattern(p, rule.id) for p in raw.get("patterns", [])]
+            if patterns:
+                self._matcher.add(rule.id, patterns)
+            phrases = [self._analyse(p) for p in raw.get("phrases", [])]
+            if phrases:
+                self._phrase_matcher.add(rule.id, phrases)
+
+    @classmethod
+    def from_file(cls, path: Path, nlp: Language) -> "SafetyNet":
+        return cls(load_safety_content(Path(path)), nlp)
+
+    # ------------------------------------------------------------------ public API
+    def check(self, text: str) -> Optional[SafetyFinding]:
+        """The most urgent finding in `text`, or None. Crisis > emergency > same_day, then earliest."""
+        findings = self.findings(text)
+        return findings[0] if findings else None
+
+    def findings(self, text: str) -> List[SafetyFinding]:
+        """Every finding in `text` (one per rule), most urgent first."""
+        return self._findings(text)[0]
+
+    def assess(self, text: str) -> Tuple[Optional[SafetyFinding], bool]:
+        """`check` and `wants_note` from one analysis of the text (the NLU component's per-turn call)."""
+        findings, noted = self._findings(text)
+        return (findings[0], False) if findings else (None, noted)
+
+    def wants_note(self, text: str) -> bool:
+        """True when a rule matched only in a way that calls for the warning-sign note under the answer, not
+        for an urgent reply (`note_if_near`: "my chest gets tight whenever I'm anxious" is the person's known
+        pattern, not a new emergency) and nothing else triggered."""
+        findings, noted = self._findings(text)
+        return not findings and noted
+
+    def _findings(self, text: str) -> Tuple[List[SafetyFinding], bool]:
+        if not text or not text.strip():
+            return [], False
+        doc = self._analyse(text)
+        matches = self._raw_matches(doc)
+        covered = {i for m in matches for i in range(m.start, m.end)}
+        best: Dict[str, _Match] = {}
+        noted = False
+        for m in matches:
+            if m.rule.id in best or not self._keep(doc, m, covered):
+                continue
+            if m.rule.note_if_near and self._near(doc, m, m.rule.note_if_near):
+                noted = True
+                continue
+            best[m.rule.id] = m
+        ordered = sorted(best.values(), key=lambda m: (self._levels.index(m.rule.level), m.start))
+        return [
+            SafetyFinding(
+                kind=m.rule.kind,
+                category=m.rule.category,
+                rule_id=m.rule.id,
+                matched_text=doc[m.start : m.end].text,
+                level=m.rule.level,
+            )
+            for m in ordered
+        ], noted
+
+    def only_negated_red_flags(self, text: str) -> bool:
+        """True if the message mentions red-flag symptoms only to deny them ("no numbness, no bladder
+        problems - is it anxiety?"): no rule triggers, and every symptom word
+        (`negation.symptom_lexicons`) is negated. SafetyNetClassifier uses this to overrule an
+        NLU-only `red_flag` prediction.
+        """
+        if not text or not text.strip():
+            return False
+        doc = self._analyse(text)
+        matches = self._raw_matches(doc)
+        covered = {i for m in matches for i in range(m.start, m.end)}
+        negated_tokens: Set[int] = set()
+        for m in matches:
+            if not self._passes_context(doc, m):
+                continue
+            cue = self._negation_cue(doc, m.start, m.end, covered) if m.rule.negatable else None
+            if cue is None:
+                return False  # something triggers (a crisis rule is never negated)
+            negated_tokens.update(range(cue, m.end))
+        symptoms = [i for i, t in enumerate(doc) if t.lemma_ in self._symptom_words or t.lower_ in self._symptom_words]
+        if not symptoms:
+            return False
+        return all(i in negated_tokens or self._negation_cue(doc, i, i + 1, covered) is not None for i in symptoms)
+
+    def finding_for_intent(self, intent: str) -> Optional[SafetyFinding]:
+        """A finding for a message only the NLU model flagged (intent `red_flag` or `crisis`)."""
+        return finding_for_intent(intent, self.content)
+
+    # ------------------------------------------------------------------ analysis
+    def _analyse(self, text: str) -> Doc:
+        doc = self.nlp(normalise_text(text))
+        for token in doc:
+            lemma = self._normalise_lemma(token.lower_, token.lemma_)
+            if lemma != token.lemma_:
+                token.lemma_ = lemma
+        doc.user_data[_LEMMAS] = [token.lemma_ for token in doc]
+        return doc
+
+    def _normalise_lemma(self, lower: str, lemma: str) -> str:
+        if lower in self._corrections:
+            return self._corrections[lower]
+        if lemma in self._corrections:
+            return self._corrections[lemma]
+        if (
+            len(lower) >= self._fuzzy_min
+            and lemma == lower  # the lemmatizer changed nothing: it does not know the word
+            and lower not in self._fuzzy_target_set
+            and lower.replace("-", "").isalpha()
+            and lower not in self._fuzzy_protect
+            and not self._is_known(lower)
+        ):
+            for target in self._fuzzy_targets:
+                if target[0] == lower[0] and _edit_distance_at_most_one(lower, target):
+                    return self._corrections.get(target, target)
+        return lemma
+
+    def _lemma_table_words(self) -> Callable[[str], bool]:
+        """A test for words the lookup lemmatizer knows (as a form or a lemma): never fuzzy-corrected."""
+        try:
+            table = self.nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")  # type: ignore[attr-defined]
+        except (KeyError, ValueError, AttributeError):
+            return lambda word: False
+        lemmas = {value for value in table.values() if isinstance(value, str)}
+        return lambda word: word in table or word in lemmas
+
+    def _with_lemmas(self, words: Iterable[Any]) -> List[str]:
+        """The words plus, for single-token words, their (normalised) lemma: 'going' -> 'go'."""
+        out: List[str] = []
+        for word in words:
+            word = str(word)
+            forms = [word]
+            analysed = self._analyse(word)
+            if len(analysed) == 1:
+                forms.append(analysed[0].lemma_)
+            for form in forms:
+                if form not in out:
+                    out.append(form)
+        return out
+
+    def _phrase_lemmas(self, phrases: Sequence[str]) -> Tuple[Tuple[str, ...], ...]:
+        out = []
+        for phrase in phrases:
+            phrase = str(phrase)
+            out.append((END,) if phrase == END else tuple(t.lemma_ for t in self._analyse(phrase)))
+        return tuple(out)
+
+    def _expand_value(self, value: Any, rule_id: str, attr: str) -> Any:
+        """Expand $lexicon references; LEMMA word lists also get each word's lemma."""
+        if isinstance(value, str) and value.startswith("$"):
+            name = value[1:]
+            if name not in self._lexicon:
+                raise ValueError(f"rule {rule_id}: unknown lexicon list {value}")
+            return {"IN": list(self._lexicon[name])}
+        if isinstance(value, dict):
+            expanded: Dict[str, Any] = {}
+            for op, arg in value.items():
+                if op in ("IN", "NOT_IN") and isinstance(arg, list):
+                    words: List[str] = []
+                    for item in arg:
+                        if isinstance(item, str) and item.startswith("$"):
+                            words.extend(self._expand_value(item, rule_id, attr)["IN"])
+                        else:
+                            words.append(str(item))
+                    expanded[op] = self._with_lemmas(words) if attr == "LEMMA" and op == "IN" else words
+                else:
+                    expanded[op] = arg
+            return expanded
+        if isinstance(value, (bool, int, float)):
+            return value
+        if attr == "LEMMA":
+            forms = self._with_lemmas([value])
+            return forms[0] if len(forms) == 1 else {"IN": forms}
+        return str(value)
+
+    def _expand_pattern(self, pattern: List[Dict[str, Any]], rule_id: str) -> List[Dict[str, Any]]:
+        tokens: List[Dict[str, Any]] = []
+        for spec in pattern:
+            if "GAP" in spec:
+                gap: Dict[str, Any] = {"OP": "?", "LOWER": {"NOT_IN": self._gap_stops}}
+                if "EXCEPT" in spec:
+                    except_ = spec["EXCEPT"] if isinstance(spec["EXCEPT"], list) else [spec["EXCEPT"]]
+                    gap["LEMMA"] = {"NOT_IN": self._expand_value({"IN": except_}, rule_id, "LEMMA")["IN"]}
+                tokens.extend(dict(gap) for _ in range(int(spec["GAP"])))
+                continue
+            tokens.append(
+                {key: (val if key == "OP" else self._expand_value(val, rule_id, key)) for key, val in spec.items()}
+            )
+        return tokens
+
+    # ------------------------------------------------------------------ filtering
+    def _raw_matches(self, doc: Doc) -> List[_Match]:
+        strings = self.nlp.vocab.strings
+        seen: Set[Tuple[str, int, int]] = set()
+        out: List[_Match] = []
+        for match_id, start, end in [*self._matcher(doc), *self._phrase_matcher(doc)]:
+            rule_id = strings[match_id]
+            if (rule_id, start, end) not in seen:
+                seen.add((rule_id, start, end))
+                out.append(_Match(self._rules[rule_id], start, end))
+        out.sort(key=lambda m: (m.start, m.end))
+        return out
+
+    def _keep(self, doc: Doc, m: _Match, covered: Set[int]) -> bool:
+        if not self._passes_context(doc, m):
+            return False
+        return not (m.rule.negatable and self._negation_cue(doc, m.start, m.end, covered) is not None)
+
+    def _passes_context(self, doc: Doc, m: _Match) -> bool:
+        """Every filter except negation."""
+        rule = m.rule
+        if rule.unless_preceded_by and self._preceded_by(doc, m.start, rule.unless_preceded_by, rule.window):
+            return False
+        if rule.unless_followed_by and self._followed_by(doc, m.end, rule.unless_followed_by, rule.window):
+            return False
+        if rule.followed_by_any and not self._followed_by(doc, m.end, rule.followed_by_any, 1):
+            return False
+        if rule.skip_general_questions and self._general_question(doc, m):
+            return False
+        if rule.unless_near and self._near(doc, m, rule.unless_near):
+            return False
+        return True
+
+    def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
+        """A phrase within `matching.near_window` tokens before or after the match, in the same sentence:
+        "fell off my bike as a kid", "years ago I was in a car accident", "chest gets tight (heart checked, fine)"."""
+        lemmas = doc.user_data[_LEMMAS]
+        first, last = m.start, m.end
+        while first > 0 and m.start - first < self._near_window and lemmas[first - 1] not in _SENTENCE_ENDS:
+            first -= 1
+        while last < len(lemmas) and last - m.end < self._near_window and lemmas[last] not in _SENTENCE_ENDS:
+            last += 1
+        window = lemmas[first:last]
+        return any(
+            tuple(window[i : i + len(phrase)]) == phrase
+            for phrase in phrases
+            for i in range(len(window) - len(phrase) + 1)
+        )
+
+    def _general_question(self, doc: Doc, m: _Match) -> bool:
+        """'can anxiety cause chest tightness?': a cue such as 'cause' right before the symptom, and
+        nothing in the whole message makes it personal (no I / my / he / her / mom ...)."""
+        if not self._preceded_by(doc, m.start, self._gq_cues, self._gq_window):
+            return False
+        return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
+
+    def _preceded_by(self, doc: Doc, start: int, phrases: Tuple[Tuple[str, ...], ...], window: int) -> bool:
+        """A phrase ends within `window` tokens before `start`, in the same sentence."""
+        lemmas = doc.user_data[_LEMMAS]
+        for stop in range(start, start - window, -1):
+            if stop <= 0 or any(lemma in self._gap_stops for lemma in lemmas[stop:start]):
+                break
+            for phrase in phrases:
+                n = len(phrase)
+                if n and stop - n >= 0 and tuple(lemmas[stop - n : stop]) == phrase:
+                    return True
+        return False
+
+    def _followed_by(self, doc: Doc, end: int, phrases: Tuple[Tuple[str, ...], ...], window: int) -> bool:
+        """A phrase starts within `window` tokens after `end`, in the same sentence."""
+        lemmas = doc.user_data[_LEMMAS]
+        for begin in range(end, end + window):
+            if begin > len(lemmas) or any(lemma in self._gap_stops for lemma in lemmas[end:begin]):
+                break
+            for phrase in phrases:
+                if phrase == (END,):
+                    if begin == end and (end == len(doc) or doc[end].is_punct):
+                        return True
+                elif tuple(lemmas[begin : begin + len(phrase)]) == phrase:
+                    return True
+        return False
+
+    def _negation_cue(self, doc: Doc, start: int, end: int, covered: Set[int]) -> Optional[int]:
+        """Index of a negation cue before tokens [start, end) with only bridge words / other symptom
+        words in between, or None if they are not negated."""
+        own = set(range(start, end))
+        i, steps = start - 1, 0
+        while i >= 0 and steps < self._neg_max:
+            lemma = doc[i].lemma_
+            if lemma in self._neg_terminators:
+                return None
+            if lemma == "," and i + 1 < len(doc) and doc[i + 1].lemma_ in self._neg_clause_starters:
+                return None  # "I don't have a fever, I have chills": a new clause
+            if lemma in self._neg_cues:
+                return None if self._double_negative(doc, i) else i
+            if lemma not in self._neg_bridge and not (i in covered and i not in own):
+                return None
+            i -= 1
+            steps += 1
+        return None
+
+    def _double_negative(self, doc: Doc, cue: int) -> bool:
+        """'I can't walk without my legs giving way': 'not ... without' cancels out."""
+        if doc[cue].lemma_ not in self._neg_double_cues:
+            return False
+        for j in range(cue - 1, max(cue - 4, -1), -1):
+            lemma = doc[j].lemma_
+            if lemma in self._neg_terminators or doc[j].is_punct:
+                return False
+            if lemma in self._neg_cues:
+                return True
+        return False
+
+
+# ---------------------------------------------------------------------- replies
+def _category(content: Dict[str, Any], name: str) -> Dict[str, Any]:
+    categories: Dict[str, Any] = content["categories"]
+    return categories.get(name) or categories["unspecified"]
+
+
+def safety_reply(finding: SafetyFinding, content: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """The reply text for a finding, and the custom payload for the channel."""
+    category = _category(content, finding.category)
+    replies = content["replies"]
+    if "reply" in category:
+        template = category["reply"]
+    elif finding.kind == "crisis":
+        template = replies["crisis"]
+    else:
+        template = replies["red_flag"].get(finding.level) or replies["red_flag"]["emergency"]
+    values = reply_values(content)
+    values["summary"] = str(category.get("summary", _category(content, "unspecified")["summary"]))
+    text = template.format_map(values).strip()
+    payload = {"type": "safety", "level": finding.level, "kind": finding.kind, "category": finding.category}
+    return text, payload
+
+
+def _spoken_list(items: List[str]) -> str:
+    """ "a, b or c": how the replies name the warning signs in one sentence."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def reply_values(content: Dict[str, Any]) -> Dict[str, str]:
+    """Placeholders every reply text may use: the numbers and the warning signs as one phrase per level."""
+    values = {key: str(value) for key, value in content["numbers"].items()}
+    signs = content["warning_signs"]
+    values["emergency_signs"] = _spoken_list(list(signs["emergency"]))
+    values["same_day_signs"] = _spoken_list(list(signs["same_day"]))
+    return values
+
+
+def warning_note(content: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+    """The short warning-sign note added under an answer when only the NLU model suspected a red flag."""
+    text = content["replies"]["warning_note"].format_map(reply_values(content)).strip()
+    return text, {"type": "warning_note"}
+
+
+def finding_for_intent(intent: str, content: Dict[str, Any]) -> Optional[SafetyFinding]:
+    """A finding for a message only the NLU model flagged (intent `red_flag` or `crisis`)."""
+    default = content.get("nlu_only", {}).get(intent)
+    if default is None:
+        return None
+    return SafetyFinding(
+        kind=intent, category=default["category"], rule_id="nlu_intent", matched_text="", level=default["level"]
+    )
+
+
+def finding_from_parse_data(parse_data: Dict[str, Any], content: Dict[str, Any]) -> Optional[SafetyFinding]:
+    """Rebuild the finding the SafetyNetClassifier stored on a parsed message (tracker.latest_message).
+
+    Falls back to `finding_for_intent` when the NLU model predicted red_flag/crisis on its own.
+    """
+    stored = parse_data.get("safety")
+    if isinstance(stored, dict) and stored.get("kind"):
+        return SafetyFinding(
+            kind=str(stored["kind"]),
+            category=str(stored.get("category", "unspecified")),
+            rule_id=str(stored.get("rule_id", "")),
+            matched_text=str(stored.get("matched_text", "")),
+            level=str(stored.get("level", "emergency")),
+        )
+    entities = {e.get("entity"): e.get("value") for e in parse_data.get("entities") or []}
+    intent = (parse_data.get("intent") or {}).get("name")
+    if "safety_category" in entities and intent in ("red_flag", "crisis"):
+        category = str(entities["safety_category"])
+        level = str(entities.get("safety_level") or _category(content, category)["level"])
+        return SafetyFinding(kind=intent, category=category, rule_id="", matched_text="", level=level)
+    return finding_for_intent(intent, content) if intent else None
+
+
+# ---------------------------------------------------------------------- default instance
+def load_spacy_model(path: Optional[Path] = None) -> Language:
+    model = path or Path(os.environ.get("PAINFAQ_SPACY_MODEL", DEFAULT_SPACY_MODEL))
+    return spacy.load(model)
+
+
+@functools.lru_cache(maxsize=None)
+def load_default_safety_net() -> SafetyNet:
+    """The safety net from content/safety.yml and the project's spaCy pipeline (cached per process).
+
+    PAINFAQ_SPACY_MODEL overrides the spaCy model path, PAINFAQ_CONTENT_DIR the content directory.
+    """
+    return SafetyNet.from_file(SAFETY_FILE, load_spacy_model())

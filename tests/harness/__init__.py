@@ -1,0 +1,1 @@
+"""Start real servers (Rasa, action server, PostgreSQL, Redis) for tests, reports and benchmarks."""
