@@ -377,10 +377,17 @@ class ActionOutOfScope(ContentAction):
             buttons=example_buttons(content) + ([] if offer else [HANDOFF_BUTTON]),
             json_message={"type": "out_of_scope"},
         )
-        send_warning_note_if_suspected(dispatcher, tracker)
-        if offer:
-            send_handoff_offer(dispatcher, content)
-        return [SlotSet(OFFERED_SLOT, offer)]
+        return close_unanswered_turn(dispatcher, tracker, content, offer)
+
+
+def close_unanswered_turn(
+    dispatcher: CollectingDispatcher, tracker: Tracker, content: Content, offer: bool
+) -> List[EventType]:
+    """After a decline or a "did you mean": the warning-sign note if one is due, then the hand-off offer."""
+    send_warning_note_if_suspected(dispatcher, tracker)
+    if offer:
+        send_handoff_offer(dispatcher, content)
+    return [SlotSet(OFFERED_SLOT, offer)]
 
 
 class ActionDidYouMean(ContentAction):
@@ -411,11 +418,7 @@ class ActionDidYouMean(ContentAction):
         dispatcher.utter_message(
             text=content.messages["did_you_mean"], buttons=buttons, json_message={"type": "did_you_mean"}
         )
-        send_warning_note_if_suspected(dispatcher, tracker)
-        offer = should_offer_handoff(tracker)
-        if offer:
-            send_handoff_offer(dispatcher, content)
-        return [SlotSet(OFFERED_SLOT, offer)]
+        return close_unanswered_turn(dispatcher, tracker, content, should_offer_handoff(tracker))
 
 
 class ActionSafetyReply(ContentAction):

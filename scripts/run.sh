@@ -14,15 +14,7 @@ CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PO
 # An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
 "$PY" -m painfaq.serving.preflight --endpoints endpoints.yml
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo "stopping..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "stopped."
-}
-trap stop INT TERM EXIT
+source scripts/lib/processes.sh
 
 # The action server (painfaq.serving.action_server) listens on loopback only and answers only requests that carry
 # this shared secret; the Rasa server (painfaq.serving.channel) sends it. A fresh one per run unless set.
@@ -38,7 +30,7 @@ if [ -f scripts/serve_demo.py ]; then
   pids+=($!)
 fi
 
-"$PY" scripts/wait_ready.py "http://localhost:$RASA_PORT/" "http://localhost:$ACTION_PORT/health"
+"$PY" -m scripts.wait_ready "http://localhost:$RASA_PORT/" "http://localhost:$ACTION_PORT/health"
 cat <<MSG
 
   REST channel : http://localhost:$RASA_PORT/webhooks/rest/webhook

@@ -36,15 +36,7 @@ export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 # Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
 "$PY" -m painfaq.serving.production check
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo "stopping..."
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  echo "stopped."
-}
-trap stop INT TERM EXIT
+source scripts/lib/processes.sh
 
 SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS \
   "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT" &
@@ -58,7 +50,7 @@ SANIC_WORKERS=$RASA_WORKERS "$PY" -m painfaq.serving.rasa_server run --model "$m
   --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml "${cors_args[@]}" &
 pids+=($!)
 
-"$PY" scripts/wait_ready.py "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
+"$PY" -m scripts.wait_ready "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
 cat <<MSG
 
   Production profile: $RASA_WORKERS Rasa workers, $ACTION_WORKERS action-server workers

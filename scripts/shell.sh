@@ -7,5 +7,5 @@ model=$(bash scripts/model.sh)
 "$PY" -m rasa_sdk --actions actions --port "${ACTION_PORT:-5055}" >/tmp/painfaq-actions.log 2>&1 &
 action_pid=$!
 trap 'kill $action_pid 2>/dev/null || true' EXIT
-"$PY" scripts/wait_ready.py "http://localhost:${ACTION_PORT:-5055}/health"
+"$PY" -m scripts.wait_ready "http://localhost:${ACTION_PORT:-5055}/health"
 "$PY" -m rasa shell --model "$model" --endpoints endpoints.yml

@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import Callable, List, Optional
 
 import requests
 
 
-def wait_ready(urls: list[str], timeout_s: float) -> bool:
+def wait_ready(urls: List[str], timeout_s: float, abort: Optional[Callable[[], bool]] = None) -> bool:
+    """True once every URL has answered 200; False after `timeout_s`. `abort()` true stops the wait (raises)."""
     deadline = time.monotonic() + timeout_s
     pending = list(urls)
     while pending and time.monotonic() < deadline:
+        if abort is not None and abort():
+            raise RuntimeError("gave up waiting: a server exited during start-up")
         for url in list(pending):
             try:
                 if requests.get(url, timeout=2).status_code == 200:

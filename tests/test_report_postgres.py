@@ -39,13 +39,7 @@ ENDPOINTS = """tracker_store:
 def postgres() -> Iterator["object"]:
     from tests.harness import services
 
-    try:
-        server = services.start_postgres(dbname="painfaq_report")
-    except services.ServiceUnavailable as error:
-        message = f"PostgreSQL report tests skipped: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI is set, so they must run)", pytrace=False)
-        pytest.skip(message)
+    server = services.postgres_or_skip("painfaq_report")
     try:
         yield server
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -15,8 +14,10 @@ from typing import Any, Dict, List, Optional, Tuple
 import jsonschema
 import yaml
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTENT_DIR = Path(os.environ.get("PAINFAQ_CONTENT_DIR", REPO_ROOT / "content"))
+from painfaq import settings
+
+REPO_ROOT = settings.REPO_ROOT
+CONTENT_DIR = settings.CONTENT_DIR.path()
 FAQ_FILE = CONTENT_DIR / "faq.yml"
 FAQ_SCHEMA_FILE = CONTENT_DIR / "schema" / "faq.schema.json"
 SAFETY_FILE = CONTENT_DIR / "safety.yml"

@@ -42,9 +42,10 @@ import ctypes
 import ctypes.util
 import itertools
 import logging
-import os
 import sys
 from typing import Iterable
+
+from painfaq import settings
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def block_unused_imports(modules: Iterable[str]) -> None:
 
 
 def enabled() -> bool:
-    return os.environ.get("PAINFAQ_SPEEDUPS", "on").strip().lower() not in ("0", "off", "false", "no")
+    return settings.SPEEDUPS.switch()
 
 
 def apply_to_rasa() -> None:

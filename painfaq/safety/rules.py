@@ -26,8 +26,10 @@ from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-CONTENT_DIR = Path(os.environ.get("PAINFAQ_CONTENT_DIR", REPO_ROOT / "content"))
+from painfaq import settings
+
+REPO_ROOT = settings.REPO_ROOT
+CONTENT_DIR = settings.CONTENT_DIR.path()
 SAFETY_FILE = CONTENT_DIR / "safety.yml"
 SAFETY_SCHEMA_FILE = CONTENT_DIR / "schema" / "safety.schema.json"
 DEFAULT_SPACY_MODEL = REPO_ROOT / "models" / "spacy" / "en_painfaq"

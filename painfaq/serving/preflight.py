@@ -23,7 +23,7 @@ def check_tracker_store(endpoints: Path, attempts: int = 1, retry_seconds: float
     """None if the database answers `SELECT 1`, else the reason."""
     config = yaml.safe_load(endpoints.read_text(encoding="utf-8")) or {}
     store = config.get("tracker_store") or {}
-    if str(store.get("type", "")).lower() != "sql":
+    if not db.is_sql_tracker_store(store):
         return None  # not an SQL tracker store: nothing to check here
     url = db.url_from_tracker_store(db.expand_env_vars(store))
     where = db.safe_url(url)

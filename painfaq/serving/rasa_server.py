@@ -30,6 +30,11 @@ def _argument(argv: List[str], names: tuple, default: str) -> str:
     return default
 
 
+def model_argument(argv: List[str]) -> str:
+    """The model `rasa run` will load: `--model`/`-m`, default the models folder."""
+    return _argument(argv, ("-m", "--model"), "models")
+
+
 def channel_limits(credentials_file: str) -> "Limits":
     """The guarded channel's limits as the channel itself will read them (credentials file, then environment)."""
     # Imported here: the channel imports Rasa, which must come after the TensorFlow placeholder.
@@ -47,7 +52,7 @@ def channel_limits(credentials_file: str) -> "Limits":
 def _install(argv: List[str]) -> None:
     if speedups.enabled():
         # Before Rasa is imported: a model without TensorFlow components is served without TensorFlow.
-        tensorflow_stub.install_if_model_allows(_argument(argv, ("-m", "--model"), "models"))
+        tensorflow_stub.install_if_model_allows(model_argument(argv))
     speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
     limits = channel_limits(_argument(argv, ("--credentials",), "credentials.yml"))
     rasa_patches.apply_to_rasa_server(action_timeout_seconds=limits.action_timeout)

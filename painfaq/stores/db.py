@@ -21,7 +21,9 @@ import sqlalchemy as sa
 import yaml
 from sqlalchemy.engine import URL, Engine
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from painfaq import settings
+
+REPO_ROOT = settings.REPO_ROOT
 ENV_VAR_PATTERN = re.compile(r"\$\{([^}]+)\}")
 
 metadata = sa.MetaData()
@@ -98,14 +100,17 @@ def expand_env_vars(value: Any) -> Any:
 
 
 def endpoints_path(path: Optional[Union[str, Path]] = None) -> Path:
-    return Path(path or os.environ.get("PAINFAQ_ENDPOINTS") or REPO_ROOT / "endpoints.yml")
+    return Path(path) if path else settings.ENDPOINTS.path()
+
+
+def is_sql_tracker_store(config: Optional[Dict[str, Any]]) -> bool:
+    """`type: SQL`, or a tracker store class configured like it (the project's MaskingSQLTrackerStore)."""
+    return str((config or {}).get("type", "")).lower() == "sql" or bool({"dialect", "db"} & set(config or {}))
 
 
 def url_from_tracker_store(config: Dict[str, Any], base_dir: Path = REPO_ROOT) -> Union[URL, str]:
     """The SQLAlchemy URL for a `tracker_store` section, built like Rasa's SQLTrackerStore.get_db_url."""
-    # type SQL, or a custom tracker store class (`type: package.module.Class`) configured like the SQL one.
-    is_sql = str((config or {}).get("type", "")).lower() == "sql" or bool({"dialect", "db"} & set(config or {}))
-    if not config or not is_sql:
+    if not config or not is_sql_tracker_store(config):
         raise DatabaseNotConfigured(
             "the endpoints file has no SQL tracker_store (type: SQL); set one or set PAINFAQ_DB_URL"
         )
@@ -138,8 +143,8 @@ def url_from_tracker_store(config: Dict[str, Any], base_dir: Path = REPO_ROOT) -
 
 def database_url(endpoints: Optional[Union[str, Path]] = None) -> Union[URL, str]:
     """$PAINFAQ_DB_URL, else the tracker store of the endpoints file."""
-    if endpoints is None and os.environ.get("PAINFAQ_DB_URL"):
-        return os.environ["PAINFAQ_DB_URL"]
+    if endpoints is None and settings.DB_URL.is_set():
+        return settings.DB_URL.text()
     path = endpoints_path(endpoints)
     if not path.exists():
         raise DatabaseNotConfigured(f"endpoints file not found: {path}")

@@ -44,6 +44,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import ConnectionException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from painfaq import settings
 from painfaq.serving.privacy import ENV_MASK, Masker, mask_event, parse_kinds
 
 logger = logging.getLogger(__name__)
@@ -140,7 +141,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         # Not SQLTrackerStore.__init__: it loops forever while the database is unreachable.
         self.masker = Masker(parse_kinds(mask) if mask is not None else parse_kinds(os.environ.get(ENV_MASK, "all")))
-        attempts = int(connect_attempts or os.environ.get(ENV_ATTEMPTS) or DEFAULT_ATTEMPTS)
+        attempts = int(connect_attempts or settings.DB_CONNECT_ATTEMPTS.integer())
         retry_seconds = float(
             connect_retry_seconds
             if connect_retry_seconds is not None

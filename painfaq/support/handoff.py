@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from painfaq import settings
 from painfaq.stores.db import get_engine, handoff_requests, mask_email
 
 logger = logging.getLogger(__name__)
@@ -88,11 +88,11 @@ class WebhookSettings:
     @classmethod
     def from_env(cls) -> "WebhookSettings":
         return cls(
-            url=os.environ.get("HANDOFF_WEBHOOK_URL") or None,
-            token=os.environ.get("HANDOFF_WEBHOOK_TOKEN") or None,
-            attempts=max(1, int(os.environ.get("HANDOFF_WEBHOOK_ATTEMPTS", "3"))),
-            backoff=max(0.0, float(os.environ.get("HANDOFF_WEBHOOK_BACKOFF", "0.5"))),
-            timeout=max(0.1, float(os.environ.get("HANDOFF_WEBHOOK_TIMEOUT", "5"))),
+            url=settings.HANDOFF_WEBHOOK_URL.raw(),
+            token=settings.HANDOFF_WEBHOOK_TOKEN.raw(),
+            attempts=max(1, settings.HANDOFF_WEBHOOK_ATTEMPTS.integer()),
+            backoff=max(0.0, settings.HANDOFF_WEBHOOK_BACKOFF.number()),
+            timeout=max(0.1, settings.HANDOFF_WEBHOOK_TIMEOUT.number()),
         )
 
     @property

@@ -18,7 +18,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, NoReturn, Optional, Sequence
 
 from tests.harness.stack import free_port
 
@@ -365,3 +365,21 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def skip_or_fail(reason: str) -> NoReturn:
+    """A test that needs PostgreSQL or Redis skips without them, but fails under CI (where they must run)."""
+    import pytest
+
+    message = f"{reason}. Install with: {INSTALL_HINT}"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, so these tests must run, not skip)", pytrace=False)
+    pytest.skip(message)
+
+
+def postgres_or_skip(dbname: str) -> "Postgres":
+    """A throwaway PostgreSQL server for one test module (see skip_or_fail)."""
+    try:
+        return start_postgres(dbname=dbname)
+    except ServiceUnavailable as error:
+        skip_or_fail(f"PostgreSQL tests need a server: {error}")

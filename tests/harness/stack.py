@@ -21,6 +21,8 @@ from typing import IO, List, Optional
 import requests
 import yaml
 
+from scripts.wait_ready import wait_ready
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SESSION_ACTION_TOKEN = secrets.token_urlsafe(24)
 
@@ -160,20 +162,13 @@ def start_stack(
             stderr=subprocess.STDOUT,
         )
     )
-    deadline = time.monotonic() + ready_timeout
-    pending = [f"{stack.rasa_url}/", f"{stack.action_url}/health"]
-    while pending and time.monotonic() < deadline:
-        if any(p.poll() is not None for p in stack.processes):
-            stack.stop()
-            raise RuntimeError("a server exited during start-up:\n" + stack.log_tail())
-        for url in list(pending):
-            try:
-                if requests.get(url, timeout=2).status_code == 200:
-                    pending.remove(url)
-            except requests.RequestException:
-                pass
-        time.sleep(0.3)
-    if pending:
+    urls = [f"{stack.rasa_url}/", f"{stack.action_url}/health"]
+    try:
+        ready = wait_ready(urls, ready_timeout, abort=lambda: any(p.poll() is not None for p in stack.processes))
+    except RuntimeError:
+        stack.stop()
+        raise RuntimeError("a server exited during start-up:\n" + stack.log_tail()) from None
+    if not ready:
         stack.stop()
         raise RuntimeError(f"servers not ready after {ready_timeout} s:\n" + stack.log_tail())
     return stack

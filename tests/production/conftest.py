@@ -7,7 +7,6 @@ environment variable is set they fail instead (CI installs both: see .ci/run).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, List
@@ -29,18 +28,11 @@ from tests.harness.stack import (
 )
 
 
-def _unavailable(reason: str) -> None:
-    message = f"{reason}. Install with: {svc.INSTALL_HINT}"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message} (CI is set, so the production-profile tests must run, not skip)", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def services() -> Iterator[svc.Services]:
     missing = svc.missing_binaries()
     if missing:
-        _unavailable(f"production-profile tests need {', '.join(missing)}")
+        svc.skip_or_fail(f"production-profile tests need {', '.join(missing)}")
     started = svc.start_services()
     try:
         yield started

@@ -170,6 +170,6 @@ def test_launcher_serves_without_tensorflow_and_predicts_exactly_as_with_it():
     ],
 )
 def test_launcher_reads_the_model_argument_as_rasa_run_does(argv, model):
-    from painfaq.serving.rasa_server import _model_argument
+    from painfaq.serving.rasa_server import model_argument
 
-    assert _model_argument(argv) == model
+    assert model_argument(argv) == model

@@ -61,13 +61,7 @@ def start_again(server) -> None:
 def postgres() -> Iterator[object]:
     from tests.harness import services
 
-    try:
-        server = services.start_postgres(dbname="painfaq_faults")
-    except services.ServiceUnavailable as error:
-        message = f"PostgreSQL fault tests skipped: {error}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI is set, so they must run)", pytrace=False)
-        pytest.skip(message)
+    server = services.postgres_or_skip("painfaq_faults")
     try:
         yield server
     finally:
