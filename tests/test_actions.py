@@ -7,14 +7,8 @@ from typing import Any, Dict, List
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import (
-    ActionAnswerFaq,
-    ActionDidYouMean,
-    ActionOutOfScope,
-    ActionSafetyReply,
-    ActionSourcesForLast,
-    ActionTellMore,
-)
+from actions.faq import ActionAnswerFaq, ActionDidYouMean, ActionOutOfScope, ActionSourcesForLast, ActionTellMore
+from actions.safety import ActionSafetyReply
 from painfaq.content.loader import load_content
 
 
@@ -124,7 +118,7 @@ def test_an_action_that_fails_still_replies(tracker_fixture, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("content store unavailable")
 
-    monkeypatch.setattr("actions.actions.compose_answer", broken)
+    monkeypatch.setattr("actions.faq.compose_answer", broken)
     messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga"))
     assert text_of(messages) == load_content().messages["action_error"]
     assert events == []

@@ -8,7 +8,7 @@ from typing import Any, Dict, List
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import ActionAnswerFaq, ActionOtherOptions, ActionPickOffered, ActionSourcesForLast, position_in
+from actions.faq import ActionAnswerFaq, ActionOtherOptions, ActionPickOffered, ActionSourcesForLast, position_in
 from painfaq.content.loader import load_content
 from painfaq.safety.rules import load_default_safety_net
 

@@ -41,7 +41,7 @@ def test_importing_the_project_changes_nothing_in_rasa():
         "from rasa.core.actions.action import RemoteAction; import rasa.core.run; "
         "original = (RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start); "
         "import painfaq.nlu.question_focus, painfaq.nlu.intent_classifier, painfaq.nlu.input_guard, "
-        "painfaq.nlu.safety_classifier, painfaq.serving.channel, painfaq.stores.tracker_store, actions.actions; "
+        "painfaq.nlu.safety_classifier, painfaq.serving.channel, painfaq.stores.tracker_store, actions.faq, actions.handoff, actions.feedback; "
         "print(original == (RemoteAction._validate_action_result, rasa.core.run.load_agent_on_start))"
     )
     assert last_line_printed(code) == "True"

@@ -15,14 +15,9 @@ import yaml
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.actions import (
-    ActionAnswerFaq,
-    ActionCancelHandoff,
-    ActionFeedback,
-    ActionOutOfScope,
-    ActionSubmitHandoff,
-    ValidateHandoffForm,
-)
+from actions.faq import ActionAnswerFaq, ActionOutOfScope
+from actions.feedback import ActionFeedback
+from actions.handoff import ActionCancelHandoff, ActionSubmitHandoff, ValidateHandoffForm
 from painfaq.content.loader import load_content
 from painfaq.stores import db
 
@@ -117,7 +112,7 @@ def test_the_user_may_decline_to_give_an_email(tracker_fixture, fixture):
     ],
 )
 def test_decline_phrases(text, declined):
-    from actions.actions import DECLINE_EMAIL
+    from actions.handoff import DECLINE_EMAIL
 
     assert bool(DECLINE_EMAIL.search(text.strip(" .!"))) is declined
 
@@ -136,7 +131,7 @@ def test_decline_phrases(text, declined):
     ],
 )
 def test_mistyped_addresses_are_told_apart_from_a_no(text, attempt):
-    from actions.actions import ADDRESS_ATTEMPT
+    from actions.handoff import ADDRESS_ATTEMPT
 
     assert bool(ADDRESS_ATTEMPT.match(text)) is attempt
 

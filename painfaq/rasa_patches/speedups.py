@@ -14,13 +14,8 @@ what each saves was measured with py-spy / /proc (see README, "Production profil
 * ``warm_up_agent``: a Rasa worker's first turn builds the action-response validator and runs the NLU
   graph for the first time; the Rasa launcher does both once the model is loaded, before the worker
   takes requests.
-* ``lean_sql_tracker_queries``: each turn, Rasa's SQL tracker store reads the conversation (events
-  since the latest session start) and, to save, counts the stored events of that session, both through
-  ORM queries that build an SQLEvent object per row; SQLAlchemy's Python overhead was 22 % of a Rasa
-  worker's CPU with PostgreSQL. The patched methods send the same SQL conditions as Core statements that
-  read only the `data` column / a `count(*)`: same rows, same order, same count. The count is skipped when
-  the tracker being saved is the one read this turn (Rasa holds the conversation's lock from the read to
-  the save, so the database still holds exactly the events read, plus those saved since by this process).
+* (The leaner SQL tracker-store queries are methods of the project's tracker store now, not a patch:
+  painfaq/stores/lean_queries.py.)
 * ``cache_event_type_lookup``: turning a stored event back into an object, Rasa finds its class by
   walking every subclass of Event and checking each for abstract methods, per event: 7.7 % of a Rasa
   worker's CPU, and 90 % of rebuilding a 50-event tracker (2.2 ms -> 0.2 ms with the cache). The lookup is
@@ -40,7 +35,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import itertools
 import logging
 import sys
 from typing import Iterable
@@ -75,7 +69,6 @@ def apply_to_rasa() -> None:
     """The Rasa-server speed-ups that are safe in any process that imports Rasa (idempotent)."""
     if not enabled():
         return
-    lean_sql_tracker_queries()
     cache_event_type_lookup()
     run_graphs_directly()
 
@@ -105,75 +98,6 @@ async def warm_up_agent(agent) -> None:  # noqa: ANN001 - rasa.core.agent.Agent
         await agent.parse_message("hello")
     except Exception:  # noqa: BLE001 - a warm-up problem must not stop the server
         logger.warning("warm-up parse failed", exc_info=True)
-
-
-def lean_sql_tracker_queries() -> None:
-    """Rasa's SQL tracker store reads and counts with Core statements; see the module docstring."""
-    import json
-
-    import sqlalchemy as sa
-    from rasa.core.tracker_store import SQLTrackerStore
-    from rasa.shared.core.events import SessionStarted
-    from rasa.shared.core.trackers import DialogueStateTracker
-
-    if getattr(SQLTrackerStore, "_painfaq_lean_queries", False):
-        return
-    table = SQLTrackerStore.SQLEvent.__table__
-
-    def conversation_filter(sender_id: str, fetch_events_from_all_sessions: bool):
-        """SQLTrackerStore._event_query's WHERE: this sender, from the latest session start (if any) on."""
-        condition = table.c.sender_id == sender_id
-        if fetch_events_from_all_sessions:
-            return condition
-        session_start = (
-            sa.select(sa.func.max(table.c.timestamp))
-            .where(table.c.sender_id == sender_id, table.c.type_name == SessionStarted.type_name)
-            .scalar_subquery()
-        )
-        return sa.and_(condition, sa.or_(table.c.timestamp >= session_start, session_start.is_(None)))
-
-    async def _retrieve(self, sender_id, fetch_events_from_all_sessions):  # noqa: ANN001
-        with self.session_scope() as session:
-            rows = (
-                session.execute(
-                    sa.select(table.c.data)
-                    .where(conversation_filter(sender_id, fetch_events_from_all_sessions))
-                    .order_by(table.c.id)
-                )
-                .scalars()
-                .all()
-            )
-            events = [json.loads(data) for data in rows]
-            if self.domain and len(events) > 0:
-                tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
-                if not fetch_events_from_all_sessions:
-                    # What the count in _additional_events would return while nobody else writes this
-                    # conversation: Rasa holds the conversation's lock from this read to the save.
-                    tracker._painfaq_stored_count = (id(self), len(events))
-                return tracker
-            return None
-
-    def _additional_events(self, session, tracker):  # noqa: ANN001
-        known = getattr(tracker, "_painfaq_stored_count", None)
-        if known is not None and known[0] == id(self) and known[1] <= len(tracker.events):
-            stored = known[1]
-        else:
-            stored = session.execute(
-                sa.select(sa.func.count()).select_from(table).where(conversation_filter(tracker.sender_id, False))
-            ).scalar_one()
-        new = list(itertools.islice(tracker.events, stored, len(tracker.events)))
-        if any(isinstance(event, SessionStarted) for event in new):
-            # After a new session is stored, the count covers only that session: ask the database next time.
-            tracker.__dict__.pop("_painfaq_stored_count", None)
-        else:
-            tracker._painfaq_stored_count = (id(self), len(tracker.events))
-        return iter(new)
-
-    SQLTrackerStore._painfaq_original_retrieve = SQLTrackerStore._retrieve
-    SQLTrackerStore._painfaq_original_additional_events = SQLTrackerStore._additional_events
-    SQLTrackerStore._retrieve = _retrieve
-    SQLTrackerStore._additional_events = _additional_events
-    SQLTrackerStore._painfaq_lean_queries = True
 
 
 def cache_event_type_lookup() -> None:

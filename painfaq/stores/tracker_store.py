@@ -1,7 +1,7 @@
 """Rasa's SQL tracker store, hardened: identifiers masked before storing, a bounded start, no silent loss.
 
-`MaskingSQLTrackerStore` is Rasa's `SQLTrackerStore` (same table, same queries, SQLite or PostgreSQL) with
-three changes:
+`MaskingSQLTrackerStore` is Rasa's `SQLTrackerStore` (same table, SQLite or PostgreSQL), with the leaner
+per-turn queries of painfaq.stores.lean_queries, and three changes:
 
 * **Masking**: before an event is written, e-mail addresses, phone numbers and similar identifiers in what
   the user typed are masked (painfaq.serving.privacy.mask_event). The running conversation is not changed (the
@@ -33,7 +33,6 @@ from typing import Any, Dict, Iterator, Optional, Text, Tuple
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import (
-    SQLTrackerStore,
     TrackerStore,
     create_engine_kwargs,
     is_postgresql_url,
@@ -46,6 +45,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from painfaq import settings
 from painfaq.serving.privacy import ENV_MASK, Masker, mask_event, parse_kinds
+from painfaq.stores.lean_queries import LeanQueries
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def engine_kwargs(url: Any) -> Dict[str, Any]:
     return kwargs
 
 
-class MaskingSQLTrackerStore(SQLTrackerStore):
+class MaskingSQLTrackerStore(LeanQueries):
     """See the module docstring."""
 
     def __init__(

@@ -1,4 +1,4 @@
-"""painfaq.rasa_patches.speedups, used by the launchers (painfaq/serving/rasa_server.py, action_server.py): each speed-up gives
+"""painfaq.rasa_patches.speedups (used by the launchers) and painfaq.stores.lean_queries (painfaq/serving/rasa_server.py, action_server.py): each speed-up gives
 exactly Rasa's results, and the launchers really keep TensorFlow and JAX out of the servers."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from painfaq.rasa_patches import speedups
+from painfaq.stores.lean_queries import LeanQueries
 from tests.harness.stack import REPO_ROOT, child_env, current_model
 
 HOLDOUT = REPO_ROOT / "tests" / "nlu" / "holdout.yml"
@@ -45,7 +46,7 @@ def rankings(agent, texts):
 def test_launchers_keep_unused_libraries_out(module, absent):
     """Import what each server imports at start, after the launcher's blocking, in a fresh interpreter."""
     imports = {
-        "painfaq.serving.action_server": "import actions.actions, rasa_sdk.endpoint",
+        "painfaq.serving.action_server": "import actions.faq, actions.handoff, actions.feedback, actions.safety, rasa_sdk.endpoint",
         "painfaq.serving.rasa_server": "import tensorflow, rasa.core.agent, painfaq.nlu.safety_classifier",
     }[module]
     blocked = (
@@ -85,36 +86,24 @@ def _store_with_conversations(store):
     asyncio.run(fill())
 
 
-def _compare_lean_queries(store):
-    from rasa.core.tracker_store import SQLTrackerStore
+def _compare_lean_queries(rasa_store, lean_store):
+    """Rasa's SQLTrackerStore and the project's LeanQueries, reading the same database."""
+    _store_with_conversations(rasa_store)
 
-    original = {name: SQLTrackerStore.__dict__[name] for name in ("_retrieve", "_additional_events")}
-    flag = SQLTrackerStore.__dict__.get("_painfaq_lean_queries", False)
-    try:
-        for name, function in original.items():  # Rasa's own methods, if the speed-up is already on
-            setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, f"_painfaq_original{name}", function))
-        SQLTrackerStore._painfaq_lean_queries = False
-        _store_with_conversations(store)
+    def snapshot(store):
+        out = {}
+        for sender in ("a", "b", "c", "nobody"):
+            for everything in (False, True):
+                tracker = asyncio.run(store._retrieve(sender, everything))
+                out[(sender, everything)] = None if tracker is None else [e.as_dict() for e in tracker.events]
+            if out[(sender, False)]:
+                tracker = asyncio.run(store._retrieve(sender, False))
+                with store.session_scope() as session:
+                    out[(sender, "new")] = len(list(store._additional_events(session, tracker)))
+        return out
 
-        def snapshot():
-            out = {}
-            for sender in ("a", "b", "c", "nobody"):
-                for everything in (False, True):
-                    tracker = asyncio.run(store._retrieve(sender, everything))
-                    out[(sender, everything)] = None if tracker is None else [e.as_dict() for e in tracker.events]
-                if out[(sender, False)]:
-                    tracker = asyncio.run(store._retrieve(sender, False))
-                    with store.session_scope() as session:
-                        out[(sender, "new")] = len(list(store._additional_events(session, tracker)))
-            return out
-
-        theirs = snapshot()
-        speedups.lean_sql_tracker_queries()
-        ours = snapshot()
-    finally:
-        for name, function in original.items():
-            setattr(SQLTrackerStore, name, function)
-        SQLTrackerStore._painfaq_lean_queries = flag
+    theirs = snapshot(rasa_store)
+    ours = snapshot(lean_store)
     assert ours == theirs
     assert len(theirs[("b", False)]) < len(theirs[("b", True)]), "the latest session only, by default"
     assert theirs[("nobody", False)] is None
@@ -124,8 +113,11 @@ def test_lean_tracker_queries_match_rasa_on_sqlite(tmp_path):
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.domain import Domain
 
-    store = SQLTrackerStore(Domain.load(str(REPO_ROOT / "domain.yml")), dialect="sqlite", db=str(tmp_path / "t.db"))
-    _compare_lean_queries(store)
+    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    db = str(tmp_path / "t.db")
+    _compare_lean_queries(
+        SQLTrackerStore(domain, dialect="sqlite", db=db), LeanQueries(domain, dialect="sqlite", db=db)
+    )
 
 
 def test_lean_tracker_queries_match_rasa_on_postgresql(services):
@@ -133,8 +125,8 @@ def test_lean_tracker_queries_match_rasa_on_postgresql(services):
     from rasa.shared.core.domain import Domain
 
     env = services.postgres.env()
-    store = SQLTrackerStore(
-        Domain.load(str(REPO_ROOT / "domain.yml")),
+    domain = Domain.load(str(REPO_ROOT / "domain.yml"))
+    where = dict(
         dialect="postgresql",
         host=env["DB_HOST"],
         port=env["DB_PORT"],
@@ -142,9 +134,10 @@ def test_lean_tracker_queries_match_rasa_on_postgresql(services):
         username=env["DB_USER"],
         password=env["DB_PASSWORD"],
     )
+    rasa_store, lean_store = SQLTrackerStore(domain, **where), LeanQueries(domain, **where)  # creates the table
     with services.postgres.connect() as conn, conn.cursor() as cursor:
         cursor.execute("DELETE FROM events WHERE sender_id IN ('a', 'b', 'c')")
-    _compare_lean_queries(store)
+    _compare_lean_queries(rasa_store, lean_store)
 
 
 def test_cached_event_type_lookup_answers_like_rasa():
@@ -180,7 +173,7 @@ def test_cached_event_type_lookup_answers_like_rasa():
         assert Event.resolve_by_type(name) is original(name)
 
 
-def _turns_on(store, lean: bool) -> list:
+def _turns_on(store) -> list:
     """A fixed script of turns through retrieve -> update -> save, like Rasa's processor; the stored rows."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -218,19 +211,7 @@ def _turns_on(store, lean: bool) -> list:
             await turn(sender, "five", new_session=True, saves=3)
             await turn(sender, "six")
 
-    original = {name: SQLTrackerStore.__dict__[name] for name in ("_retrieve", "_additional_events")}
-    flag = SQLTrackerStore.__dict__.get("_painfaq_lean_queries", False)
-    try:
-        for name, function in original.items():
-            setattr(SQLTrackerStore, name, getattr(SQLTrackerStore, f"_painfaq_original{name}", function))
-        SQLTrackerStore._painfaq_lean_queries = False
-        if lean:
-            speedups.lean_sql_tracker_queries()
-        asyncio.run(script())
-    finally:
-        for name, function in original.items():
-            setattr(SQLTrackerStore, name, function)
-        SQLTrackerStore._painfaq_lean_queries = flag
+    asyncio.run(script())
     with store.session_scope() as session:
         table = SQLTrackerStore.SQLEvent.__table__
         import sqlalchemy as sa
@@ -252,7 +233,8 @@ def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
     counts = {}
 
     def store(name):
-        created = SQLTrackerStore(domain, dialect="sqlite", db=str(tmp_path / f"{name}.db"))
+        kind = SQLTrackerStore if name == "rasa" else LeanQueries
+        created = kind(domain, dialect="sqlite", db=str(tmp_path / f"{name}.db"))
         counts[name] = 0
 
         def count_counts(conn, cursor, statement, *args):  # noqa: ANN001
@@ -261,8 +243,8 @@ def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
         sa.event.listen(created.engine, "before_cursor_execute", count_counts)
         return created
 
-    theirs = _turns_on(store("rasa"), lean=False)
-    ours = _turns_on(store("lean"), lean=True)
+    theirs = _turns_on(store("rasa"))
+    ours = _turns_on(store("lean"))
     assert len(theirs) > 50
     assert ours == theirs
     assert counts["lean"] < counts["rasa"] / 2, counts
