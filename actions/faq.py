@@ -198,7 +198,7 @@ class ActionOtherOptions(ContentAction):
                 text=content.messages["no_other_options"], buttons=suggestion_buttons(content, remedies)
             )
             return []
-        # The overview's bullets name its suggestions in the same order (tests/test_content.py checks it).
+        # The overview's bullets name its suggestions in the same order (tests/unit/test_content.py checks it).
         bullets = [s for s in overview.passage if s.bullet]
         chosen = [bullets[remedies.index(r)] for r in remaining]
         answer = compose_answer(

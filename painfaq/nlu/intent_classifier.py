@@ -63,7 +63,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         # The features Rasa's classifier uses (each featurizer's sentence-level row: sparse ones, then dense
         # ones, in the message's order), concatenated in one step. Rasa's own way (get_sparse_features)
         # also deep-copies and concatenates the per-token features it then throws away: it was 8 % of a
-        # Rasa worker's CPU per turn. Same matrix (tests/test_intent_classifier.py).
+        # Rasa worker's CPU per turn. Same matrix (tests/unit/test_intent_classifier.py).
         rows, columns, values = [], [], []
         width = None
         for row, message in enumerate(messages):

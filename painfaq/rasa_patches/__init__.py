@@ -2,7 +2,7 @@
 
 Each module says what it changes, why, and which test shows the behaviour stays the same:
 
-* `action_validation`: the action-response validator built once, not per call (tests/test_rasa_speedups.py);
+* `action_validation`: the action-response validator built once, not per call (tests/unit/test_rasa_speedups.py);
 * `speedups`: serving without TensorFlow/JAX, lean SQL tracker-store queries, cached event-type lookup,
   graphs run directly, memory returned after loading (tests/production/test_speedups.py);
 * `tensorflow_stub`: a placeholder TensorFlow for models without TensorFlow components

@@ -30,7 +30,7 @@ metadata = sa.MetaData()
 
 # Rasa's own table (rasa.core.tracker_store.SQLTrackerStore.SQLEvent), mirrored so the report, the
 # retention job and the test seeders can read and write it without importing Rasa.
-# tests/test_support_db.py checks that this mirror matches Rasa's definition.
+# tests/unit/test_handoff_storage.py checks that this mirror matches Rasa's definition.
 events = sa.Table(
     "events",
     metadata,

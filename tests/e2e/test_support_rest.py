@@ -30,7 +30,7 @@ from tests.harness.stack import (
     start_rasa_server,
     wait_until_ready,
 )
-from tests.test_handoff_storage import Helpdesk
+from tests.unit.test_handoff_storage import Helpdesk
 
 pytestmark = pytest.mark.e2e
 

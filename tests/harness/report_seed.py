@@ -2,7 +2,7 @@
 `events` table (in the shape Rasa stores them, with real composed answers) plus hand-off and feedback rows,
 with bulk inserts. `seed()` returns the numbers the report must show ("truth"), counted while generating.
 
-Used by scripts/seed_report_db.py (benchmark: 100,000 conversations) and by tests/test_report.py.
+Used by scripts/seed_report_db.py (benchmark: 100,000 conversations) and by tests/unit/test_report.py.
 """
 
 from __future__ import annotations

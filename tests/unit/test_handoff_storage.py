@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from painfaq.stores import db
 from painfaq.support import handoff
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TRANSCRIPT = [
     {
         "role": "user",

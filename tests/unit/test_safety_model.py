@@ -15,7 +15,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY
 from painfaq.safety import learned as safety_model
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def nlu_examples() -> List[Tuple[str, str]]:

@@ -30,7 +30,7 @@ from painfaq.safety.rules import (
     safety_reply,
 )
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _load_eval_module() -> Any:

@@ -14,7 +14,7 @@ import yaml
 
 from painfaq.content.loader import load_content
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SETS = REPO_ROOT / "tests" / "real_users"
 # Written once: a changed test set would make its numbers incomparable (and could hide tuning on it).
 TEST_SET_SHA256 = "39a1055ec6d5bf877ebfd2e28311bc334190efab98c8b765bb3cee4f9f40d35d"

@@ -19,7 +19,7 @@ from painfaq.stores import db
 from painfaq.support.report import normalise, summarise, write_report
 from tests.harness.report_seed import seed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 START, END = date(2026, 3, 1), date(2026, 3, 3)
 
 

@@ -10,7 +10,7 @@ import yaml
 
 from painfaq.content.loader import load_content
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 MIN_EXAMPLES = 20
 
 

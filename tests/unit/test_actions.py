@@ -25,7 +25,7 @@ def text_of(messages: List[Dict[str, Any]]) -> str:
 def test_answer_is_composed_and_remembered(tracker_fixture):
     content = load_content()
     messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga"))
-    assert len(messages) == 2  # the answer, then "Was this helpful?" (tests/test_support_actions.py)
+    assert len(messages) == 2  # the answer, then "Was this helpful?" (tests/unit/test_support_actions.py)
     message = messages[0]
     assert message["text"].startswith(content.topics["yoga"].passage[0].text)
     assert "https://doi.org/10.1097/j.pain.0000000000002416" in message["text"]

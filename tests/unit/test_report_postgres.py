@@ -21,9 +21,9 @@ from painfaq.support import handoff
 from painfaq.support.report import summarise
 from painfaq.support.retention import prune
 from tests.harness.report_seed import seed
-from tests.test_report import END, START, check_known_numbers, known_database
+from tests.unit.test_report import END, START, check_known_numbers, known_database
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENDPOINTS = """tracker_store:
   type: SQL
   dialect: "postgresql"

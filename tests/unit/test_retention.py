@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from painfaq.stores import db
 from painfaq.support.retention import DAY, prune
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = float(int(time.time()))  # the real clock: the CLI test runs prune.py against it
 OLD = NOW - 100 * DAY
 RECENT = NOW - 2 * DAY

@@ -21,7 +21,7 @@ from actions.handoff import ActionCancelHandoff, ActionSubmitHandoff, ValidateHa
 from painfaq.content.loader import load_content
 from painfaq.stores import db
 
-DOMAIN = yaml.safe_load((Path(__file__).resolve().parent.parent / "domain.yml").read_text())
+DOMAIN = yaml.safe_load((Path(__file__).resolve().parents[2] / "domain.yml").read_text())
 
 
 def run_coroutine(coroutine):

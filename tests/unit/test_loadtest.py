@@ -14,7 +14,7 @@ from typing import Iterator
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "loadtest.py"
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
 spec = importlib.util.spec_from_file_location("loadtest", SCRIPT)
 loadtest = importlib.util.module_from_spec(spec)
 sys.modules["loadtest"] = loadtest  # dataclasses look the module up there
