@@ -13,10 +13,18 @@ inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfa
 name="painfaq-$inputs_hash"
 model="models/$name.tar.gz"
 if [ ! -f "$model" ] || [ "${FORCE_TRAIN:-0}" = "1" ]; then
-  echo "train: training $model" >&2
+  mkdir -p "$LOG_DIR"
+  echo "train: training $model (about a minute; log: $LOG_DIR/train.log)" >&2
   start=$(date +%s)
-  "$PY" -m rasa train --config config.yml --domain domain.yml --data data --out models \
-    --fixed-model-name "$name" --quiet >&2
-  echo "train: done in $(( $(date +%s) - start )) s" >&2
+  if ! "$PY" -m rasa train --config config.yml --domain domain.yml --data data --out models \
+    --fixed-model-name "$name" --quiet >"$LOG_DIR/train.log" 2>&1; then
+    echo "train: failed; the last lines of $LOG_DIR/train.log:" >&2
+    tail -30 "$LOG_DIR/train.log" >&2
+    exit 1
+  fi
+  # Real warnings from training (not Rasa's notes about components this pipeline does not have).
+  known=$(grep -v '^#' scripts/lib/known_train_notes.txt | paste -sd'|')
+  grep -E "WARNING|ERROR|UserWarning" "$LOG_DIR/train.log" | grep -v -E "$known" >&2 || true
+  echo "train: done in $(($(date +%s) - start)) s" >&2
 fi
 echo "$model"

@@ -19,16 +19,13 @@ source scripts/lib/processes.sh
 # The action server (painfaq.serving.action_server) listens on loopback only and answers only requests that carry
 # this shared secret; the Rasa server (painfaq.serving.channel) sends it. A fresh one per run unless set.
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')}
-SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT" &
-pids+=($!)
+start_server actions env SANIC_HOST="${ACTION_INTERFACE:-127.0.0.1}" \
+  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT"
 # shellcheck disable=SC2086
-"$PY" -m painfaq.serving.rasa_server run --model "$model" --port "$RASA_PORT" --endpoints endpoints.yml \
-  --credentials credentials.yml --cors $CORS_ORIGINS &
-pids+=($!)
-if [ -f scripts/serve_demo.py ]; then
-  "$PY" scripts/serve_demo.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT" &
-  pids+=($!)
-fi
+start_server rasa "$PY" -m painfaq.serving.rasa_server run --model "$model" --port "$RASA_PORT" \
+  --endpoints endpoints.yml --credentials credentials.yml --cors $CORS_ORIGINS
+start_server demo "$PY" scripts/serve_demo.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT"
+echo "run: starting the action server, Rasa and the demo page (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/demo.log)"
 
 "$PY" -m scripts.wait_ready "http://localhost:$RASA_PORT/" "http://localhost:$ACTION_PORT/health"
 cat <<MSG

@@ -38,17 +38,17 @@ export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 
 source scripts/lib/processes.sh
 
-SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS \
-  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT" &
-pids+=($!)
+start_server actions env SANIC_HOST="$ACTION_INTERFACE" ACTION_SERVER_SANIC_WORKERS="$ACTION_WORKERS" \
+  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT"
 cors_args=()
 if [ -n "$CORS_ORIGINS" ]; then
   # shellcheck disable=SC2206
   cors_args=(--cors $CORS_ORIGINS)
 fi
-SANIC_WORKERS=$RASA_WORKERS "$PY" -m painfaq.serving.rasa_server run --model "$model" --interface "$RASA_INTERFACE" \
-  --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml "${cors_args[@]}" &
-pids+=($!)
+start_server rasa env SANIC_WORKERS="$RASA_WORKERS" "$PY" -m painfaq.serving.rasa_server run --model "$model" \
+  --interface "$RASA_INTERFACE" --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml \
+  "${cors_args[@]}"
+echo "run-production: starting the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log)"
 
 "$PY" -m scripts.wait_ready "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
 cat <<MSG
