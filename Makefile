@@ -49,7 +49,7 @@ eval-real: model  ## Real people's messages over REST (tests/real_users): right/
 eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
 	@source scripts/env.sh && $(PY) -m scripts.eval_safety
 
-run-production: model  ## Production profile: PostgreSQL tracker store, Redis lock store, 2+2 workers (README)
+run-production: model  ## Production profile: PostgreSQL tracker store, Redis lock store, 2+2 workers (docs/production.md)
 	@bash scripts/run_production.sh
 
 loadtest: setup  ## Load test a running deployment: URL=... C=10 DURATION=60 REQUESTS=2000 (loopback only unless ALLOW_REMOTE=1)

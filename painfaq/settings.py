@@ -85,8 +85,14 @@ LOG_MASK = _define("PAINFAQ_LOG_MASK", None, "identifiers masked in log records 
 # Stores
 ENDPOINTS = _define("PAINFAQ_ENDPOINTS", "endpoints.yml", "endpoints file the staff tools read the database from")
 DB_URL = _define("PAINFAQ_DB_URL", None, "SQLAlchemy URL of the database (overrides the endpoints file)")
+POSTGRESQL_SCHEMA = _define(
+    "POSTGRESQL_SCHEMA", None, "PostgreSQL schema (Rasa's own variable); the project's tables follow it too"
+)
 DB_CONNECT_ATTEMPTS = _define("PAINFAQ_DB_CONNECT_ATTEMPTS", "6", "tries to reach the tracker store at start")
 DB_CONNECT_RETRY_SECONDS = _define("PAINFAQ_DB_CONNECT_RETRY_SECONDS", "5", "seconds between those tries")
+
+# Retention
+RETENTION_DAYS = _define("RETENTION_DAYS", None, "`make prune` keeps this many days of conversations (no default)")
 
 # Hand-off to a person
 HANDOFF_WEBHOOK_URL = _define("HANDOFF_WEBHOOK_URL", None, "help-desk webhook that receives hand-off requests")

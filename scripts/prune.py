@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
 
+from painfaq import settings
 from painfaq.stores import db
 from painfaq.support.retention import prune
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    default_days = os.environ.get("RETENTION_DAYS")
     parser.add_argument(
         "--days",
         type=int,
-        default=int(default_days) if default_days else None,
+        default=settings.RETENTION_DAYS.integer() if settings.RETENTION_DAYS.is_set() else None,
         help="keep this many days (default: $RETENTION_DAYS)",
     )
     source = parser.add_mutually_exclusive_group()

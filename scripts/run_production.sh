@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Production profile (README, "Production profile"): Rasa with the PostgreSQL tracker store and the Redis
+# Production profile (docs/production.md): Rasa with the PostgreSQL tracker store and the Redis
 # lock store (endpoints.production.yml), RASA_WORKERS Sanic workers, and the action server with
 # ACTION_WORKERS Sanic workers. The Rasa HTTP API stays off (only the REST channel is served).
 # Runs in the foreground; Ctrl-C stops both servers. PostgreSQL and Redis must already be running.

@@ -1,7 +1,7 @@
 """Intent classifier: logistic regression on the pipeline's sparse features (no TensorFlow).
 
 Rasa's own `LogisticRegressionClassifier` with two changes, both chosen on the NLU holdout
-(`scripts/eval_nlu.py`; numbers in the README, "NLU model"):
+(`scripts/eval_nlu.py`; numbers in docs/nlu.md and results/nlu.json):
 
 * the count features are damped (``log1p``) and each message's vector is scaled to unit length, so a
   long message does not get more confident just by having more n-grams;

@@ -1,6 +1,6 @@
 """Measured speed-ups for serving Rasa 3.6, applied by the launchers in painfaq/serving/rasa_server.py and
 painfaq/serving/action_server.py before Rasa or the action server start. Each one keeps behaviour identical;
-what each saves was measured with py-spy / /proc (see README, "Production profile").
+what each saves was measured with py-spy / /proc (docs/benchmarks.md, docs/architecture.md).
 
 * ``tensorflow_stub`` (painfaq/rasa_patches/tensorflow_stub.py): a model with no TensorFlow component (this project's)
   is served without importing TensorFlow: ~400 MB resident and ~2.5 s less per Rasa process.

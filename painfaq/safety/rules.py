@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -571,7 +570,7 @@ def finding_from_parse_data(parse_data: Dict[str, Any], content: Dict[str, Any])
 
 # ---------------------------------------------------------------------- default instance
 def load_spacy_model(path: Optional[Path] = None) -> Language:
-    model = path or Path(os.environ.get("PAINFAQ_SPACY_MODEL", DEFAULT_SPACY_MODEL))
+    model = path or (settings.SPACY_MODEL.path() if settings.SPACY_MODEL.is_set() else DEFAULT_SPACY_MODEL)
     return spacy.load(model)
 
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pluggy
 
-from painfaq import rasa_patches
+from painfaq import rasa_patches, settings
 from painfaq.rasa_patches import speedups
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def harden(app: Any) -> Any:
     """Add the token check and the non-echoing error handler to a rasa_sdk Sanic app."""
     from sanic import response
 
-    token = os.environ.get(ENV_TOKEN, "")
+    token = settings.ACTION_SERVER_TOKEN.text()
 
     @app.middleware("request")
     async def require_token(request: Any) -> Any:

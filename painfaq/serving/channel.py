@@ -29,7 +29,7 @@ instead of Rasa's silent fallback to an in-memory store.
 
 Every error response is JSON: `{"error": <code>, "message": <text>}` (+ `retry_after` for 429).
 Settings (credentials.yml keys; each can be overridden by the environment variable in brackets):
-see `Limits` below and README, "Reliability and security".
+see `Limits` below and docs/reliability.md.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from painfaq import settings
 from painfaq.serving.privacy import install_log_masking
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_header
 
@@ -68,9 +69,9 @@ STRIP_PATTERN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u20
 
 
 def _setting(credentials: Dict[str, Any], key: str, env: str, default: Any) -> Any:
-    value = os.environ.get(env)
-    if value not in (None, ""):
-        return value
+    """The environment variable (painfaq.settings) when set, else credentials.yml, else the default."""
+    if settings.ALL[env].is_set():
+        return settings.ALL[env].text()
     value = credentials.get(key)
     return default if value in (None, "") else value
 
@@ -233,7 +234,7 @@ class _ActionFailureFilter(logging.Filter):
 def prepare_agent(agent: Any) -> None:
     """Per request, cheap and idempotent (the agent can be replaced by a model reload)."""
     # (A tracker-store error raises instead of starting a fresh conversation: painfaq.rasa_patches.tracker_store_errors.)
-    token = os.environ.get(ENV_ACTION_TOKEN)
+    token = settings.ACTION_SERVER_TOKEN.raw()
     endpoint = getattr(agent, "action_endpoint", None)
     if token and endpoint is not None and endpoint.headers.get("Authorization") != f"Bearer {token}":
         endpoint.headers["Authorization"] = f"Bearer {token}"

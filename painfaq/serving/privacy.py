@@ -21,10 +21,11 @@ Digits right after a letter, `.`, `/`, `:` or `-` are left alone, so DOIs, URLs,
 from __future__ import annotations
 
 import logging
-import os
 import re
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Iterable, Optional, Pattern, Sequence, Tuple
+
+from painfaq import settings
 
 ENV_MASK = "PAINFAQ_MASK"
 ENV_LOG_MASK = "PAINFAQ_LOG_MASK"
@@ -66,7 +67,7 @@ def parse_kinds(value: Any) -> Tuple[str, ...]:
 
 
 def kinds_from_env(name: str = ENV_MASK) -> Tuple[str, ...]:
-    return parse_kinds(os.environ.get(name, "all"))
+    return parse_kinds(settings.ALL[name].raw() or "all")
 
 
 def _phone(match: "re.Match[str]") -> str:
@@ -167,7 +168,7 @@ def install_log_masking(masker: Optional[Masker] = None) -> Masker:
     """
     global _log_masker
     if masker is None:
-        setting = os.environ.get(ENV_LOG_MASK) or os.environ.get(ENV_MASK)
+        setting = settings.LOG_MASK.raw() or settings.MASK.raw()
         masker = Masker(parse_kinds(setting) if setting else LOG_DEFAULT_KINDS)
     first_time = _log_masker is None
     _log_masker = masker

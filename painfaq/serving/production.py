@@ -48,7 +48,7 @@ def check_postgres(env: Mapping[str, str], create_tables: bool = True) -> None:
     except psycopg2.Error as error:
         raise SystemExit(
             f"PostgreSQL: cannot connect to {env['DB_USER']}@{env['DB_HOST']}:{env['DB_PORT']}/{env['DB_NAME']}: "
-            f"{str(error).strip()}\n(create the user and database first; see README, 'Production profile')"
+            f"{str(error).strip()}\n(create the user and database first; see docs/production.md)"
         ) from None
     if create_tables:
         import sqlalchemy as sa
@@ -94,7 +94,7 @@ def check(env: Optional[Mapping[str, str]] = None) -> None:
     env = dict(os.environ if env is None else env)
     missing = missing_variables(env)
     if missing:
-        raise SystemExit(f"production profile: set {', '.join(missing)} (see README, 'Production profile')")
+        raise SystemExit(f"production profile: set {', '.join(missing)} (see docs/production.md)")
     check_redis(env)
     check_postgres(env)
 

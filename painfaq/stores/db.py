@@ -173,7 +173,7 @@ def make_engine(url: Union[URL, str]) -> Engine:
         kwargs["connect_args"] = {"timeout": 30}
     elif url.get_backend_name() == "postgresql":
         kwargs["pool_pre_ping"] = True
-        schema = os.environ.get("POSTGRESQL_SCHEMA")  # same variable Rasa's tracker store honours
+        schema = settings.POSTGRESQL_SCHEMA.raw()  # same variable Rasa's tracker store honours
         if schema:
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
     return sa.create_engine(url, **kwargs)

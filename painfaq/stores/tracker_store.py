@@ -44,7 +44,7 @@ from rasa.shared.exceptions import ConnectionException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from painfaq import settings
-from painfaq.serving.privacy import ENV_MASK, Masker, mask_event, parse_kinds
+from painfaq.serving.privacy import Masker, mask_event, parse_kinds
 from painfaq.stores.lean_queries import LeanQueries
 
 logger = logging.getLogger(__name__)
@@ -140,12 +140,10 @@ class MaskingSQLTrackerStore(LeanQueries):
         **kwargs: Dict[Text, Any],
     ) -> None:
         # Not SQLTrackerStore.__init__: it loops forever while the database is unreachable.
-        self.masker = Masker(parse_kinds(mask) if mask is not None else parse_kinds(os.environ.get(ENV_MASK, "all")))
+        self.masker = Masker(parse_kinds(mask) if mask is not None else parse_kinds(settings.MASK.text()))
         attempts = int(connect_attempts or settings.DB_CONNECT_ATTEMPTS.integer())
         retry_seconds = float(
-            connect_retry_seconds
-            if connect_retry_seconds is not None
-            else os.environ.get(ENV_RETRY_SECONDS) or DEFAULT_RETRY_SECONDS
+            connect_retry_seconds if connect_retry_seconds is not None else settings.DB_CONNECT_RETRY_SECONDS.number()
         )
         engine_url = self.get_db_url(dialect, host, validate_port(port), db, username, password, login_db, query)
         self.engine = create_engine(engine_url)

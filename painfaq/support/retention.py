@@ -5,7 +5,7 @@
   the cutoff (Rasa only ever loads a user's latest session, so the current one is never touched).
 * Hand-off requests and feedback rows created more than N days ago are deleted.
 
-Run it daily: `make prune DAYS=90` or `RETENTION_DAYS=90 python scripts/prune.py` (see README).
+Run it daily: `make prune DAYS=90` or `RETENTION_DAYS=90 python -m scripts.prune` (docs/support-staff.md).
 """
 
 from __future__ import annotations
