@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup lint train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
+.PHONY: help setup lint staff-user review-export review-eval bench-inbox train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -70,6 +70,18 @@ prune: setup  ## Retention: delete conversations, hand-offs and feedback older t
 
 handoff-redeliver: setup  ## Retry hand-off requests the webhook did not accept (HANDOFF_WEBHOOK_URL)
 	@source scripts/env.sh && $(PY) -m scripts.handoff_redeliver $(if $(DB_URL),--db-url '$(DB_URL)')
+
+staff-user: setup  ## Create a staff user for the review inbox (/staff/): STAFF=alice (asks for the password)
+	@source scripts/env.sh && $(PY) -m scripts.staff_user '$(STAFF)' $(if $(DB_URL),--db-url '$(DB_URL)')
+
+review-export: setup  ## Staff labels -> data/nlu/reviewed.yml (then make train; one group in five held back)
+	@source scripts/env.sh && $(PY) -m scripts.review_export $(if $(DB_URL),--db-url '$(DB_URL)')
+
+review-eval: model  ## Running model (OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json
+	@source scripts/env.sh && $(PY) -m scripts.review_eval --old '$(OLD)' --new "$$(bash scripts/model.sh)" $(if $(DB_URL),--db-url '$(DB_URL)')
+
+bench-inbox: setup  ## Review inbox on N=100000 seeded conversations: first sync, opening the inbox -> results/inbox.json
+	@source scripts/env.sh && $(PY) -m scripts.bench_inbox -n $(or $(N),100000)
 
 clean:  ## Remove the venv, models and local databases
 	rm -rf .venv models rasa_tracker.db test-artifacts .pytest_cache

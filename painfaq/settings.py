@@ -91,6 +91,11 @@ POSTGRESQL_SCHEMA = _define(
 DB_CONNECT_ATTEMPTS = _define("PAINFAQ_DB_CONNECT_ATTEMPTS", "6", "tries to reach the tracker store at start")
 DB_CONNECT_RETRY_SECONDS = _define("PAINFAQ_DB_CONNECT_RETRY_SECONDS", "5", "seconds between those tries")
 
+# Staff pages (painfaq/staff)
+STAFF_SECURE_COOKIE = _define(
+    "PAINFAQ_STAFF_SECURE_COOKIE", "off", "`on` marks the staff session cookie Secure (serve /staff/ over HTTPS)"
+)
+
 # Retention
 RETENTION_DAYS = _define("RETENTION_DAYS", None, "`make prune` keeps this many days of conversations (no default)")
 

@@ -48,7 +48,13 @@ fi
 start_server rasa env SANIC_WORKERS="$RASA_WORKERS" "$PY" -m painfaq.serving.rasa_server run --model "$model" \
   --interface "$RASA_INTERFACE" --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml \
   "${cors_args[@]}"
-echo "run-production: starting the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log)"
+# The staff review inbox (and the demo page) on WEB_PORT, reading the same PostgreSQL database. Put it behind
+# HTTPS and set PAINFAQ_STAFF_SECURE_COOKIE=1 so the session cookie is only sent over TLS.
+WEB_PORT=${WEB_PORT:-8080}
+WEB_INTERFACE=${WEB_INTERFACE:-127.0.0.1}
+start_server staff env PAINFAQ_ENDPOINTS=endpoints.production.yml \
+  "$PY" scripts/serve_demo.py --host "$WEB_INTERFACE" --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT"
+echo "run-production: starting the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/staff.log)"
 
 "$PY" -m scripts.wait_ready "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
 cat <<MSG
@@ -57,6 +63,7 @@ cat <<MSG
   Tracker store : PostgreSQL $DB_USER@$DB_HOST:$DB_PORT/$DB_NAME
   Lock store    : Redis $REDIS_HOST:$REDIS_PORT db $REDIS_DB
   REST channel  : http://$RASA_INTERFACE:$RASA_PORT/webhooks/rest/webhook (HTTP API off)
+  Staff inbox   : http://$WEB_INTERFACE:$WEB_PORT/staff/ (make staff-user STAFF=... DB_URL=...)
   Press Ctrl-C to stop.
 
 MSG

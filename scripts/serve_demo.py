@@ -3,7 +3,10 @@
 
     python scripts/serve_demo.py [--port 8080] [--host 127.0.0.1] [--rasa-url http://localhost:5005]
 
-Standard library only. What it adds to plain static serving:
+The staff review inbox is served here too, under /staff/ (painfaq/staff/web.py: login, inbox, labels);
+it reads the tracker store's database named by PAINFAQ_ENDPOINTS (default endpoints.yml) or PAINFAQ_DB_URL.
+
+What it adds to plain static serving:
   * a strict Content-Security-Policy header (and the same policy in the page's <meta> tag): scripts and
     styles only from this server, no inline code, and `connect-src` limited to the Rasa REST webhook;
   * /config.js generated from --rasa-url, so the page needs no inline script for its settings;
@@ -25,6 +28,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
+
+from painfaq.staff.web import StaffApp, split_path
+from painfaq.staff.web import content_security_policy as staff_policy
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 DEFAULT_RASA_URL = "http://localhost:5005"
@@ -90,9 +96,17 @@ def security_headers(rasa_url: str) -> Dict[str, str]:
     }
 
 
-def make_handler(rasa_url: str, web_dir: Path):
+def make_staff_app() -> StaffApp:
+    from painfaq import settings
+    from painfaq.stores import db
+
+    return StaffApp(lambda: db.get_engine(), secure_cookie=settings.STAFF_SECURE_COOKIE.switch())
+
+
+def make_handler(rasa_url: str, web_dir: Path, staff: Optional[StaffApp] = None):
     rasa_url = normalize_rasa_url(rasa_url)
     headers = security_headers(rasa_url)
+    staff_headers = {**headers, "Content-Security-Policy": staff_policy()}
     meta_policy = html.escape(content_security_policy(rasa_url, for_meta=True), quote=False).replace('"', "&quot;")
 
     class DemoHandler(SimpleHTTPRequestHandler):
@@ -111,9 +125,30 @@ def make_handler(rasa_url: str, web_dir: Path):
             super().__init__(*args, directory=str(web_dir), **kwargs)
 
         def end_headers(self) -> None:
-            for name, value in headers.items():
+            chosen = staff_headers if self.path.startswith("/staff") else headers
+            for name, value in chosen.items():
                 self.send_header(name, value)
             super().end_headers()
+
+        def _staff(self, method: str) -> bool:
+            """Answer a /staff/api/ request (True), or leave it to static serving (False)."""
+            path, query = split_path(self.path)
+            if staff is None or not path.startswith("/staff/api/"):
+                return False
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > 64 * 1024:
+                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+                return True
+            body = self.rfile.read(length) if length else b""
+            lowered = {k.lower(): v for k, v in self.headers.items()}
+            answer = staff.handle(method, path, query, lowered, body, self.client_address[0])
+            self.send_response(answer.status)
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+            return True
 
         def log_message(self, format: str, *args) -> None:  # noqa: A002 - signature from the base class
             if getattr(self.server, "quiet", False):
@@ -124,6 +159,8 @@ def make_handler(rasa_url: str, web_dir: Path):
             path = self.path.split("?", 1)[0].split("#", 1)[0]
             if path == "/config.js":
                 return config_js(rasa_url).encode(), "text/javascript; charset=utf-8"
+            if path in ("/staff", "/staff/") and staff is not None:
+                return (web_dir / "staff" / "index.html").read_bytes(), "text/html; charset=utf-8"
             if path in ("/", "/index.html"):
                 page = (web_dir / "index.html").read_text(encoding="utf-8")
                 page, count = META_CSP.subn(lambda m: m.group(1) + meta_policy + m.group(2), page, count=1)
@@ -153,7 +190,12 @@ def make_handler(rasa_url: str, web_dir: Path):
                 super().do_HEAD()
 
         def do_GET(self) -> None:  # noqa: N802 - http.server naming
-            self._serve(with_body=True)
+            if not self._staff("GET"):
+                self._serve(with_body=True)
+
+        def do_POST(self) -> None:  # noqa: N802
+            if not self._staff("POST"):
+                self.send_error(HTTPStatus.METHOD_NOT_ALLOWED)
 
         def do_HEAD(self) -> None:  # noqa: N802
             self._serve(with_body=False)
@@ -173,7 +215,7 @@ def make_server(
     quiet: bool = False,
 ) -> ThreadingHTTPServer:
     """A ready-to-serve demo server (port 0 picks a free port: see `server.server_address`)."""
-    server = ThreadingHTTPServer((host, port), make_handler(rasa_url, Path(web_dir)))
+    server = ThreadingHTTPServer((host, port), make_handler(rasa_url, Path(web_dir), staff=make_staff_app()))
     server.daemon_threads = True
     server.quiet = quiet  # type: ignore[attr-defined]
     return server

@@ -74,7 +74,77 @@ feedback = sa.Table(
     sa.Column("prompt_at", sa.Float),  # timestamp of the "Was this helpful?" message it answers
 )
 
-PROJECT_TABLES = (handoff_requests, feedback)
+# Support staff (painfaq/staff): accounts, login sessions, the review inbox and its labels.
+staff_users = sa.Table(
+    "painfaq_staff_users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(255), nullable=False),  # argon2id, painfaq.staff.accounts
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+
+# A session cookie holds a random token; only its SHA-256 is stored. `csrf` is sent back on every write.
+staff_sessions = sa.Table(
+    "painfaq_staff_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(100), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.Float, nullable=False, index=True),
+)
+
+# One row per user message the assistant failed or hesitated on, read from the events table by
+# painfaq.staff.inbox.sync (text masked as in the report; safety turns are counted, never stored).
+review_items = sa.Table(
+    "painfaq_review_items",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("event_id", sa.Integer, nullable=False),  # the user event's id in `events`
+    sa.Column("sender_tag", sa.String(16), nullable=False),
+    sa.Column("timestamp", sa.Float, nullable=False, index=True),
+    sa.Column("outcome", sa.String(32), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("group_key", sa.String(500), nullable=False, index=True),
+    sa.Column("guesses", sa.Text, nullable=False),  # JSON: [{"intent", "confidence"}], best first
+    sa.Column("reply", sa.Text, nullable=False),
+    sa.Column("clicked", sa.String(255)),  # after "did you mean": the button payload the person clicked
+)
+sa.Index("ix_review_items_outcome_time", review_items.c.outcome, review_items.c.timestamp)
+# One message can be in the inbox twice (declined, then a hand-off request), never twice for one reason.
+sa.Index("ux_review_items_event_outcome", review_items.c.event_id, review_items.c.outcome, unique=True)
+
+# Counters the sync keeps: the events cursor and the number of safety turns (counted, never shown).
+review_state = sa.Table(
+    "painfaq_review_state",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Float, nullable=False),
+)
+
+# A reviewer's label for a group of messages (its group_key). `undone_at` set = taken back.
+review_labels = sa.Table(
+    "painfaq_review_labels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("group_key", sa.String(500), nullable=False, index=True),
+    sa.Column("text", sa.Text, nullable=False),  # the group's example, as the reviewer saw it
+    sa.Column("label", sa.String(32), nullable=False),  # topic | out_of_scope | needs_content | ignore
+    sa.Column("topic", sa.String(100)),
+    sa.Column("labelled_by", sa.String(100), nullable=False),
+    sa.Column("labelled_at", sa.Float, nullable=False, index=True),
+    sa.Column("undone_at", sa.Float),
+)
+
+PROJECT_TABLES = (
+    handoff_requests,
+    feedback,
+    staff_users,
+    staff_sessions,
+    review_items,
+    review_state,
+    review_labels,
+)
 
 
 class DatabaseNotConfigured(RuntimeError):

@@ -331,6 +331,30 @@ def topic_labels() -> Dict[str, str]:
         return {}
 
 
+def read_content_requests(engine: Engine, start_ts: float, end_ts: float, max_items: int) -> Dict[str, Any]:
+    """Groups the support staff labelled "needs new content" (review inbox) in the range, newest first."""
+    labels = db.review_labels
+    query = (
+        sa.select(labels.c.text, labels.c.labelled_by, labels.c.labelled_at)
+        .where(
+            labels.c.label == "needs_content",
+            labels.c.undone_at.is_(None),
+            labels.c.labelled_at >= start_ts,
+            labels.c.labelled_at < end_ts,
+        )
+        .order_by(labels.c.labelled_at.desc())
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return {
+        "count": len(rows),
+        "items": [
+            {"text": mask_text(r.text)[:300], "labelled_by": r.labelled_by, "labelled_at": iso(r.labelled_at)}
+            for r in rows[:max_items]
+        ],
+    }
+
+
 def summarise(engine: Engine, start: date, end: date, max_items: int = 200) -> Dict[str, Any]:
     """Everything the report shows, as plain data (this is also the JSON summary)."""
     started = time.monotonic()
@@ -342,6 +366,11 @@ def summarise(engine: Engine, start: date, end: date, max_items: int = 200) -> D
         read_handoffs(engine, start_ts, end_ts, max_items)
         if db.handoff_requests.name in tables
         else {"submitted": 0, "delivery": {}, "items": []}
+    )
+    content_requests = (
+        read_content_requests(engine, start_ts, end_ts, max_items)
+        if db.review_labels.name in tables
+        else {"count": 0, "items": []}
     )
     labels = topic_labels()
 
@@ -409,6 +438,7 @@ def summarise(engine: Engine, start: date, end: date, max_items: int = 200) -> D
                 for term, n in sorted(agg.gap_terms.items(), key=lambda kv: (-kv[1], kv[0]))[:25]
             ],
         },
+        "content_requests": content_requests,
         "feedback_per_topic": feedback_rows,
         "feedback_totals": {
             "helpful": sum(r["helpful"] for r in feedback_rows),
@@ -440,6 +470,8 @@ DEFINITIONS = {
     "content_gaps": "User messages answered with the out-of-scope decline or 'did you mean', grouped by normalised text "
     "(lower case, punctuation removed; emails and long numbers masked). Button clicks are not listed; "
     "messages that got a safety reply are only counted.",
+    "content_requests": "Questions support staff labelled 'needs new content' in the review inbox (/staff/) in the "
+    "range: the article does not answer them and someone should decide whether it should.",
     "feedback": "'Was this helpful?' ratings given in the range, by the topic of the rated answer (a re-rating replaces "
     "the earlier one).",
     "handoffs": "Requests submitted through the hand-off form in the range, newest first, with the conversation up to "
@@ -676,6 +708,18 @@ def render_html(summary: Dict[str, Any], charts: Dict[str, str]) -> str:
                 for g in gaps["top"]
             ),
             "No unanswered questions in this range.",
+        )
+    )
+    add("</section>")
+
+    requests = s.get("content_requests") or {"count": 0, "items": []}
+    add('<section id="content-requests"><h2>Content requests from the review inbox</h2>')
+    add(f'<p class="note">{requests["count"]:,} questions labelled "needs new content" by support staff.</p>')
+    add(
+        _table(
+            [("Question", False), ("Labelled by", False), ("When (UTC)", False)],
+            ([_e(r["text"]), _e(r["labelled_by"]), _e(r["labelled_at"])] for r in requests["items"]),
+            "No content requests in this range.",
         )
     )
     add("</section>")

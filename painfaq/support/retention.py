@@ -57,7 +57,7 @@ def prune(engine: Engine, days: int, now: Optional[float] = None, dry_run: bool 
         raise ValueError("retention must be at least 1 day")
     cutoff = (now if now is not None else time.time()) - days * DAY
     tables = set(sa.inspect(engine).get_table_names())
-    counts = {"events": 0, "handoff_requests": 0, "feedback": 0}
+    counts = {"events": 0, "handoff_requests": 0, "feedback": 0, "review_items": 0}
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
@@ -69,6 +69,11 @@ def prune(engine: Engine, days: int, now: Optional[float] = None, dry_run: bool 
             if db.feedback.name in tables:
                 f = db.feedback
                 counts["feedback"] = connection.execute(f.delete().where(f.c.created_at < cutoff)).rowcount or 0
+            if db.review_items.name in tables:
+                # The review inbox keeps (masked) user messages: they go with the conversations. The labels
+                # stay: they are the staff's decisions, and the exported training data depends on them.
+                r = db.review_items
+                counts["review_items"] = connection.execute(r.delete().where(r.c.timestamp < cutoff)).rowcount or 0
         except Exception:
             transaction.rollback()
             raise

@@ -132,10 +132,10 @@ def test_prune_deletes_old_conversations_and_their_rows(engine):
     before = senders(engine)
     assert before == {"gone": 22, "back": 22, "new": 11, "legacy": 2}
     dry = prune(engine, days=30, now=NOW, dry_run=True)
-    assert dry == {"events": 33, "handoff_requests": 1, "feedback": 1}
+    assert dry == {"events": 33, "handoff_requests": 1, "feedback": 1, "review_items": 0}
     assert senders(engine) == before  # a dry run deletes nothing
 
-    assert prune(engine, days=30, now=NOW) == {"events": 33, "handoff_requests": 1, "feedback": 1}
+    assert prune(engine, days=30, now=NOW) == {"events": 33, "handoff_requests": 1, "feedback": 1, "review_items": 0}
     assert senders(engine) == {"back": 11, "new": 11, "legacy": 2}
     with engine.connect() as connection:
         back = (
@@ -144,7 +144,12 @@ def test_prune_deletes_old_conversations_and_their_rows(engine):
         assert min(back) == RECENT
         assert connection.execute(sa.select(db.handoff_requests.c.sender_id)).scalars().all() == ["new"]
         assert connection.execute(sa.select(db.feedback.c.sender_id)).scalars().all() == ["back"]
-    assert prune(engine, days=30, now=NOW) == {"events": 0, "handoff_requests": 0, "feedback": 0}  # idempotent
+    assert prune(engine, days=30, now=NOW) == {
+        "events": 0,
+        "handoff_requests": 0,
+        "feedback": 0,
+        "review_items": 0,
+    }  # idempotent
 
 
 def test_rasa_still_loads_the_returning_users_current_session(engine, tmp_path):

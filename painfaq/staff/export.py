@@ -1,0 +1,144 @@
+"""From reviewers' labels to training data, and the held-back fifth that measures the gain.
+
+`export` writes the active "this is topic X" and "out of scope" labels to `data/nlu/reviewed.yml` as
+training examples (every distinct wording of the group, deduplicated against the rest of data/nlu),
+after checking each intent against the domain. A group that reviewers labelled differently is a conflict:
+reported, not written. One group in five (chosen by a hash of its wording, so the choice never changes)
+is held back from training: `held_back` returns it for `make review-eval`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Set, Tuple
+
+import yaml
+from sqlalchemy.engine import Engine
+
+from painfaq import settings
+from painfaq.content.loader import Content
+from painfaq.staff.inbox import group_texts, list_labels
+from painfaq.support.report import normalise
+
+REVIEWED_FILE = settings.REPO_ROOT / "data" / "nlu" / "reviewed.yml"
+OUT_OF_SCOPE_INTENT = "out_of_scope"
+
+
+@dataclass
+class Decision:
+    group_key: str
+    intent: str
+    texts: List[str]
+
+
+@dataclass
+class ExportReport:
+    written: Dict[str, int] = field(default_factory=dict)  # intent -> examples written
+    held_back: int = 0
+    duplicates: int = 0
+    conflicts: List[Dict[str, object]] = field(default_factory=list)
+    unknown_intents: List[str] = field(default_factory=list)
+    not_training: Dict[str, int] = field(default_factory=dict)  # needs_content / ignore
+
+
+def is_held_back(group_key: str) -> bool:
+    return int(hashlib.sha256(group_key.encode("utf-8")).hexdigest(), 16) % 5 == 0
+
+
+def _intent_for(label: Dict[str, object], content: Content) -> Optional[str]:
+    if label["label"] == "out_of_scope":
+        return OUT_OF_SCOPE_INTENT
+    if label["label"] == "topic":
+        topic = content.topics.get(str(label["topic"]))
+        return topic.intent if topic else None
+    return None
+
+
+def decisions(engine: Engine, content: Content) -> Tuple[List[Decision], ExportReport]:
+    """Every labelled group's intent (None for needs_content / ignore), conflicts set aside."""
+    report = ExportReport()
+    by_group: Dict[str, Dict[str, Set[str]]] = {}
+    for label in list_labels(engine, limit=1_000_000):
+        kind = str(label["label"])
+        if kind in ("needs_content", "ignore"):
+            report.not_training[kind] = report.not_training.get(kind, 0) + 1
+        intent = _intent_for(label, content) or kind
+        by_group.setdefault(str(label["group_key"]), {}).setdefault(intent, set()).add(str(label["labelled_by"]))
+    chosen: Dict[str, str] = {}
+    for key, intents in by_group.items():
+        if len(intents) > 1:
+            report.conflicts.append({"group_key": key, "labels": {k: sorted(v) for k, v in intents.items()}})
+            continue
+        (intent,) = intents
+        if intent in ("needs_content", "ignore"):
+            continue
+        chosen[key] = intent
+    texts = group_texts(engine, list(chosen))
+    return [Decision(key, intent, texts[key]) for key, intent in sorted(chosen.items())], report
+
+
+def _clean(text: str) -> str:
+    # Masks ("[email]") and brackets would read as entity annotations in Rasa's training format.
+    return re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip()
+
+
+def existing_examples(nlu_dir: Path, skip: Path) -> Set[str]:
+    seen: Set[str] = set()
+    for path in sorted(nlu_dir.glob("*.yml")):
+        if path.resolve() == skip.resolve():
+            continue
+        for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            for line in str(block.get("examples") or "").splitlines():
+                if line.strip().startswith("- "):
+                    seen.add(normalise(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])))
+    return seen
+
+
+def export(engine: Engine, content: Content, domain_intents: Set[str], out: Path = REVIEWED_FILE) -> ExportReport:
+    chosen, report = decisions(engine, content)
+    seen = existing_examples(out.parent, out)
+    examples: Dict[str, List[str]] = {}
+    for decision in chosen:
+        if decision.intent not in domain_intents:
+            report.unknown_intents.append(decision.intent)
+            continue
+        if is_held_back(decision.group_key):
+            report.held_back += 1
+            continue
+        for text in decision.texts:
+            cleaned = _clean(text)
+            key = normalise(cleaned)
+            if not key or key in seen:
+                report.duplicates += 1
+                continue
+            seen.add(key)
+            examples.setdefault(decision.intent, []).append(cleaned)
+    lines = [
+        "# Written by `make review-export` from the support staff's labels (painfaq/staff/export.py).",
+        "# Do not edit by hand: label in the review inbox (http://localhost:8080/staff/) and export again.",
+        'version: "3.1"',
+        "nlu:",
+    ]
+    for intent in sorted(examples):
+        lines.append(f"- intent: {intent}")
+        lines.append("  examples: |")
+        lines.extend(f"    - {yaml_safe(text)}" for text in examples[intent])
+        report.written[intent] = len(examples[intent])
+    if not examples:
+        lines[-1] = "nlu: []"
+    out.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return report
+
+
+def yaml_safe(text: str) -> str:
+    # In a block scalar only a leading character can change the meaning of a line; none here does.
+    return text.replace("\n", " ")
+
+
+def held_back(engine: Engine, content: Content) -> List[Tuple[str, str]]:
+    """(text, expected intent) for the labelled groups kept out of training."""
+    chosen, _ = decisions(engine, content)
+    return [(text, d.intent) for d in chosen if is_held_back(d.group_key) for text in d.texts]

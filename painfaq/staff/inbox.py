@@ -1,0 +1,428 @@
+"""The review inbox: what the assistant failed or hesitated on, grouped, with the reviewers' labels.
+
+`sync` reads new events from Rasa's `events` table (SQLite or PostgreSQL) after a cursor and stores one
+row per user message that got an out-of-scope decline, a "did you mean" (with the button then clicked), a
+"not helpful" rating, a hand-off request, or an answer given with low confidence. Texts are masked as in
+the deflection report; turns that got a safety reply are counted per day, never stored. `inbox` groups
+near-identical wording (same words after lower-casing, punctuation and masking: painfaq.support.report
+.normalise), most frequent first, paged, from indexed columns only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from painfaq.stores import db
+from painfaq.support.report import mask_text, normalise
+
+OUTCOMES = ("out_of_scope", "did_you_mean", "not_helpful", "handoff", "low_confidence")
+LABELS = ("topic", "out_of_scope", "needs_content", "ignore")
+# An answer given below this confidence is shown for review (the "did you mean" threshold is 0.4).
+LOW_CONFIDENCE = 0.6
+CURSOR = "cursor"
+SAFETY_PREFIX = "safety:"  # + YYYY-MM-DD: safety turns that day
+MAX_TEXT = 1000
+MAX_REPLY = 500
+
+
+class LabelError(ValueError):
+    pass
+
+
+def sender_tag(sender: str) -> str:
+    return hashlib.sha256(sender.encode("utf-8")).hexdigest()[:12]
+
+
+def utc_day(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, tz=timezone.utc).strftime("%Y-%m-%d")
+
+
+@dataclass
+class _UserTurn:
+    event_id: int
+    timestamp: float
+    text: str
+    guesses: List[Dict[str, Any]]
+    confidence: float
+
+
+@dataclass
+class _Sender:
+    pending: Optional[_UserTurn] = None  # the user message awaiting its first reply
+    last_question: Optional[_UserTurn] = None  # the last message in the person's own words
+    last_answered: Optional[_UserTurn] = None
+    last_answer_reply: str = ""
+    last_did_you_mean: Optional[int] = None  # event id of the item awaiting the click
+
+
+@dataclass
+class _Batch:
+    items: List[Dict[str, Any]] = field(default_factory=list)
+    clicks: Dict[int, str] = field(default_factory=dict)
+    safety_days: Dict[str, int] = field(default_factory=dict)
+
+
+def _guesses(parse_data: Dict[str, Any]) -> List[Dict[str, Any]]:
+    ranking = parse_data.get("intent_ranking") or []
+    out = []
+    for entry in ranking:
+        name = entry.get("name")
+        if name and name != "nlu_fallback":
+            out.append({"intent": name, "confidence": round(float(entry.get("confidence") or 0.0), 3)})
+        if len(out) == 3:
+            break
+    return out
+
+
+def _item(turn: _UserTurn, sender: str, outcome: str, reply: str) -> Dict[str, Any]:
+    return {
+        "event_id": turn.event_id,
+        "sender_tag": sender_tag(sender),
+        "timestamp": turn.timestamp,
+        "outcome": outcome,
+        "text": mask_text(turn.text.strip())[:MAX_TEXT],
+        "group_key": normalise(turn.text)[:500],
+        "guesses": json.dumps(turn.guesses),
+        "reply": mask_text(reply)[:MAX_REPLY],
+        "clicked": None,
+    }
+
+
+def _state(conn: Connection, name: str, default: float = 0.0) -> float:
+    value = conn.execute(sa.select(db.review_state.c.value).where(db.review_state.c.name == name)).scalar()
+    return float(value) if value is not None else default
+
+
+def _set_state(conn: Connection, name: str, value: float) -> None:
+    if conn.execute(sa.update(db.review_state).where(db.review_state.c.name == name).values(value=value)).rowcount:
+        return
+    conn.execute(sa.insert(db.review_state).values(name=name, value=value))
+
+
+def _insert_new(conn: Connection, rows: List[Dict[str, Any]]) -> None:
+    """Insert rows not stored yet (a turn re-read after an unfinished sync is not stored twice)."""
+    if not rows:
+        return
+    items = db.review_items
+    ids = sorted({row["event_id"] for row in rows})
+    existing = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = sa.select(items.c.event_id, items.c.outcome).where(items.c.event_id.in_(chunk))
+        existing |= {(event_id, outcome) for event_id, outcome in conn.execute(query)}
+    fresh = {(r["event_id"], r["outcome"]): r for r in rows if (r["event_id"], r["outcome"]) not in existing}
+    if fresh:
+        conn.execute(sa.insert(items), list(fresh.values()))
+
+
+class _Reader:
+    """Folds events (in id order) into review items."""
+
+    def __init__(self) -> None:
+        self.senders: Dict[str, _Sender] = {}
+        self.batch = _Batch()
+
+    def user(self, event_id: int, sender: str, timestamp: float, raw: Optional[str]) -> None:
+        state = self.senders.setdefault(sender, _Sender())
+        try:
+            data = json.loads(raw or "{}")
+        except ValueError:
+            return
+        text = str(data.get("text") or "")
+        parse_data = data.get("parse_data") or {}
+        intent = ((parse_data.get("intent") or {}).get("name")) or ""
+        turn = _UserTurn(
+            event_id,
+            timestamp,
+            text,
+            _guesses(parse_data),
+            float((parse_data.get("intent") or {}).get("confidence") or 0.0),
+        )
+        if text.startswith("/"):  # a button, not the person's words
+            if state.last_did_you_mean is not None:
+                self.batch.clicks[state.last_did_you_mean] = text[:255]
+                state.last_did_you_mean = None
+            if intent == "feedback_not_helpful" and state.last_answered is not None:
+                self.batch.items.append(_item(state.last_answered, sender, "not_helpful", state.last_answer_reply))
+                state.last_answered = None
+            if intent == "request_human" and state.last_question is not None:
+                self.batch.items.append(_item(state.last_question, sender, "handoff", ""))
+                state.last_question = None
+            state.pending = None
+            return
+        state.last_did_you_mean = None
+        if intent == "feedback_not_helpful" and state.last_answered is not None:
+            self.batch.items.append(_item(state.last_answered, sender, "not_helpful", state.last_answer_reply))
+            state.last_answered = None
+        if intent == "request_human":
+            self.batch.items.append(_item(state.last_question or turn, sender, "handoff", ""))
+            state.last_question = None
+            state.pending = None
+            return
+        state.pending = turn
+
+    def bot(self, sender: str, raw: Optional[str]) -> None:
+        state = self.senders.get(sender)
+        if state is None or state.pending is None or not raw or '"custom"' not in raw:
+            return
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            return
+        custom = (data.get("data") or {}).get("custom")
+        kind = custom.get("type") if isinstance(custom, dict) else None
+        if kind not in ("answer", "out_of_scope", "did_you_mean", "safety"):
+            return
+        turn, state.pending = state.pending, None
+        reply = str(data.get("text") or "")
+        if kind == "safety":
+            day = utc_day(turn.timestamp)
+            self.batch.safety_days[day] = self.batch.safety_days.get(day, 0) + 1
+            return
+        state.last_question = turn
+        if kind == "answer":
+            state.last_answered, state.last_answer_reply = turn, reply
+            if turn.confidence < LOW_CONFIDENCE:
+                self.batch.items.append(_item(turn, sender, "low_confidence", reply))
+            return
+        self.batch.items.append(_item(turn, sender, kind, reply))
+        if kind == "did_you_mean":
+            state.last_did_you_mean = turn.event_id
+
+    def earliest_pending(self) -> Optional[int]:
+        pending = [s.pending.event_id for s in self.senders.values() if s.pending is not None]
+        return min(pending) if pending else None
+
+
+def sync(engine: Engine, batch_size: int = 20_000) -> int:
+    """Read the events stored since the last sync; returns how many events were read."""
+    db.ensure_tables(engine)
+    e = db.events
+    with engine.connect() as conn:
+        cursor = int(_state(conn, CURSOR))
+    reader = _Reader()
+    read = 0
+    last_id = cursor
+    query = (
+        sa.select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.data)
+        .where(e.c.id > cursor, e.c.type_name.in_(["user", "bot"]))
+        .order_by(e.c.id)
+    )
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
+        for rows in result.partitions(batch_size):
+            for event_id, sender, type_name, timestamp, raw in rows:
+                read += 1
+                last_id = event_id
+                if type_name == "user":
+                    reader.user(event_id, sender, float(timestamp or 0.0), raw)
+                else:
+                    reader.bot(sender, raw)
+    # A turn still waiting for its reply is read again next time (its item is not stored twice).
+    pending = reader.earliest_pending()
+    new_cursor = min(last_id, pending - 1) if pending is not None else last_id
+    with engine.begin() as conn:
+        _insert_new(conn, reader.batch.items)
+        for event_id, payload in reader.batch.clicks.items():
+            conn.execute(
+                sa.update(db.review_items)
+                .where(db.review_items.c.event_id == event_id, db.review_items.c.outcome == "did_you_mean")
+                .values(clicked=payload)
+            )
+        if new_cursor > cursor:
+            for day, count in reader.batch.safety_days.items():
+                _set_state(conn, SAFETY_PREFIX + day, _state(conn, SAFETY_PREFIX + day) + count)
+            _set_state(conn, CURSOR, float(new_cursor))
+    return read
+
+
+def _day_range(start: Optional[date], end: Optional[date]) -> tuple:
+    lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc).timestamp() if start else 0.0
+    hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc).timestamp() + 86400 if end else 1e12
+    return lo, hi
+
+
+def inbox(
+    engine: Engine,
+    start: Optional[date] = None,
+    end: Optional[date] = None,
+    outcomes: Optional[Sequence[str]] = None,
+    page: int = 1,
+    per_page: int = 50,
+    include_labelled: bool = True,
+) -> Dict[str, Any]:
+    """One page of groups, most frequent first, for the date range (UTC days, inclusive) and outcomes."""
+    items, labels = db.review_items, db.review_labels
+    lo, hi = _day_range(start, end)
+    wanted = [o for o in (outcomes or OUTCOMES) if o in OUTCOMES]
+    where = [items.c.timestamp >= lo, items.c.timestamp < hi, items.c.outcome.in_(wanted)]
+    active = sa.select(labels.c.group_key).where(labels.c.undone_at.is_(None))
+    if not include_labelled:
+        where.append(items.c.group_key.not_in(active))
+    page = max(1, page)
+    per_page = max(1, min(200, per_page))
+    with engine.connect() as conn:
+        total = conn.execute(sa.select(sa.func.count(sa.distinct(items.c.group_key))).where(*where)).scalar() or 0
+        groups = conn.execute(
+            sa.select(
+                items.c.group_key,
+                sa.func.count().label("count"),
+                sa.func.max(items.c.timestamp).label("last_seen"),
+                sa.func.max(items.c.id).label("latest"),
+            )
+            .where(*where)
+            .group_by(items.c.group_key)
+            .order_by(sa.desc("count"), sa.desc("last_seen"), items.c.group_key)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        ).all()
+        keys = [g.group_key for g in groups]
+        outcome_counts: Dict[str, Dict[str, int]] = {k: {} for k in keys}
+        clicks: Dict[str, Dict[str, int]] = {k: {} for k in keys}
+        examples: Dict[int, Any] = {}
+        current: Dict[str, List[Dict[str, Any]]] = {k: [] for k in keys}
+        if keys:
+            for key, outcome, count in conn.execute(
+                sa.select(items.c.group_key, items.c.outcome, sa.func.count())
+                .where(*where, items.c.group_key.in_(keys))
+                .group_by(items.c.group_key, items.c.outcome)
+            ):
+                outcome_counts[key][outcome] = count
+            for key, clicked, count in conn.execute(
+                sa.select(items.c.group_key, items.c.clicked, sa.func.count())
+                .where(*where, items.c.group_key.in_(keys), items.c.clicked.is_not(None))
+                .group_by(items.c.group_key, items.c.clicked)
+            ):
+                clicks[key][clicked] = count
+            latest = [g.latest for g in groups]
+            for row in conn.execute(
+                sa.select(items.c.id, items.c.text, items.c.guesses, items.c.reply).where(items.c.id.in_(latest))
+            ):
+                examples[row.id] = row
+            for row in conn.execute(
+                sa.select(labels).where(labels.c.group_key.in_(keys), labels.c.undone_at.is_(None))
+            ):
+                current[row.group_key].append(_label_dict(row))
+        safety = conn.execute(
+            sa.select(sa.func.coalesce(sa.func.sum(db.review_state.c.value), 0)).where(
+                db.review_state.c.name.like(SAFETY_PREFIX + "%"),
+                db.review_state.c.name >= SAFETY_PREFIX + (start.isoformat() if start else ""),
+                db.review_state.c.name <= SAFETY_PREFIX + (end.isoformat() if end else "9999"),
+            )
+        ).scalar()
+    out = []
+    for g in groups:
+        example = examples.get(g.latest)
+        out.append(
+            {
+                "key": g.group_key,
+                "count": g.count,
+                "last_seen": g.last_seen,
+                "text": example.text if example else "",
+                "guesses": json.loads(example.guesses) if example else [],
+                "reply": example.reply if example else "",
+                "outcomes": outcome_counts[g.group_key],
+                "clicked": clicks[g.group_key],
+                "labels": current[g.group_key],
+            }
+        )
+    return {
+        "groups": out,
+        "page": page,
+        "per_page": per_page,
+        "total_groups": total,
+        "safety_replies_not_shown": int(safety or 0),
+        "outcomes": list(wanted),
+    }
+
+
+def _label_dict(row: Any) -> Dict[str, Any]:
+    return {
+        "id": row.id,
+        "group_key": row.group_key,
+        "text": row.text,
+        "label": row.label,
+        "topic": row.topic,
+        "labelled_by": row.labelled_by,
+        "labelled_at": row.labelled_at,
+        "undone_at": row.undone_at,
+    }
+
+
+def add_label(
+    engine: Engine, group_key: str, label: str, topic: Optional[str], username: str, topics: Iterable[str]
+) -> Dict[str, Any]:
+    """Label a group. A reviewer's new label for a group replaces their previous one (which stays, undone)."""
+    if label not in LABELS:
+        raise LabelError(f"label must be one of {', '.join(LABELS)}")
+    if label == "topic":
+        if topic not in set(topics):
+            raise LabelError("topic: not a topic of the article")
+    else:
+        topic = None
+    items, labels = db.review_items, db.review_labels
+    now = time.time()
+    with engine.begin() as conn:
+        example = conn.execute(
+            sa.select(items.c.text).where(items.c.group_key == group_key).order_by(items.c.id.desc()).limit(1)
+        ).scalar()
+        if example is None:
+            raise LabelError("no such group in the inbox")
+        conn.execute(
+            sa.update(labels)
+            .where(labels.c.group_key == group_key, labels.c.labelled_by == username, labels.c.undone_at.is_(None))
+            .values(undone_at=now)
+        )
+        label_id = conn.execute(
+            sa.insert(labels).values(
+                group_key=group_key, text=example, label=label, topic=topic, labelled_by=username, labelled_at=now
+            )
+        ).inserted_primary_key[0]
+        row = conn.execute(sa.select(labels).where(labels.c.id == label_id)).first()
+    return _label_dict(row)
+
+
+def undo_label(engine: Engine, label_id: int) -> bool:
+    labels = db.review_labels
+    with engine.begin() as conn:
+        return bool(
+            conn.execute(
+                sa.update(labels)
+                .where(labels.c.id == label_id, labels.c.undone_at.is_(None))
+                .values(undone_at=time.time())
+            ).rowcount
+        )
+
+
+def list_labels(engine: Engine, include_undone: bool = False, limit: int = 500) -> List[Dict[str, Any]]:
+    labels = db.review_labels
+    query = sa.select(labels).order_by(labels.c.labelled_at.desc()).limit(limit)
+    if not include_undone:
+        query = query.where(labels.c.undone_at.is_(None))
+    with engine.connect() as conn:
+        return [_label_dict(row) for row in conn.execute(query)]
+
+
+def group_texts(engine: Engine, group_keys: Sequence[str], per_group: int = 5) -> Dict[str, List[str]]:
+    """The distinct (masked) wordings in each group, most recent first."""
+    items = db.review_items
+    out: Dict[str, List[str]] = {k: [] for k in group_keys}
+    if not group_keys:
+        return out
+    with engine.connect() as conn:
+        for key, text in conn.execute(
+            sa.select(items.c.group_key, items.c.text)
+            .where(items.c.group_key.in_(list(group_keys)))
+            .order_by(items.c.id.desc())
+        ):
+            if text not in out[key] and len(out[key]) < per_group:
+                out[key].append(text)
+    return out

@@ -1,0 +1,240 @@
+"""The review inbox (painfaq/staff): what it reads from the events table, grouping, labels, export."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from painfaq.content.loader import load_content
+from painfaq.staff import export, inbox
+from painfaq.stores import db
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = 1_764_547_200.0  # 2025-12-01 00:00 UTC
+XSS = '<img src=x onerror="document.body.dataset.pwned=1">can a heating pad help'
+
+
+def user(text: str, intent: str, confidence: float, ranking: Optional[List[Tuple[str, float]]] = None) -> dict:
+    ranking = ranking or [(intent, confidence)]
+    return {
+        "event": "user",
+        "text": text,
+        "parse_data": {
+            "text": text,
+            "intent": {"name": intent, "confidence": confidence},
+            "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+        },
+    }
+
+
+def bot(kind: str, text: str = "reply") -> dict:
+    return {"event": "bot", "text": text, "data": {"custom": {"type": kind}}}
+
+
+# (sender, event) in the order Rasa stores them.
+CONVERSATIONS = [
+    ("s1", user("Can a mattress help?", "out_of_scope", 0.8)),
+    ("s1", bot("out_of_scope", "I can only answer questions about the article.")),
+    ("s2", user("can a MATTRESS help", "out_of_scope", 0.7)),
+    ("s2", bot("out_of_scope")),
+    ("s3", user("yoga??", "faq_yoga", 0.35, [("faq_yoga", 0.35), ("faq_exercise", 0.3)])),
+    ("s3", bot("did_you_mean", "Did you mean...")),
+    ("s3", user("/faq_yoga", "faq_yoga", 1.0)),
+    ("s3", bot("answer")),
+    ("s4", user("does stretching help", "faq_exercise", 0.5)),
+    ("s4", bot("answer", "Exercise helps...")),
+    ("s5", user("is it serious", "faq_duration", 0.95)),
+    ("s5", bot("answer", "It usually passes...")),
+    ("s5", user("/feedback_not_helpful", "feedback_not_helpful", 1.0)),
+    ("s6", user("I want to end it all", "crisis", 0.99)),
+    ("s6", bot("safety", "Please call 988")),
+    ("s7", user("my email is jane.doe@example.com and phone 555-123-4567, help", "out_of_scope", 0.6)),
+    ("s7", bot("out_of_scope")),
+    ("s7", user("/request_human", "request_human", 1.0)),
+    ("s8", user(XSS, "out_of_scope", 0.9)),
+    ("s8", bot("out_of_scope")),
+]
+
+
+def store_events(engine: sa.engine.Engine, conversations=CONVERSATIONS, start: float = DAY + 3600) -> None:
+    rows = []
+    for offset, (sender, event) in enumerate(conversations):
+        event = dict(event, timestamp=start + offset)
+        rows.append(
+            {
+                "sender_id": sender,
+                "type_name": event["event"],
+                "timestamp": event["timestamp"],
+                "intent_name": (event.get("parse_data") or {}).get("intent", {}).get("name"),
+                "action_name": None,
+                "data": json.dumps(event),
+            }
+        )
+    with engine.begin() as conn:
+        conn.execute(sa.insert(db.events), rows)
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'tracker.db'}")
+    db.ensure_tables(engine, include_events=True)
+    yield engine
+    engine.dispose()
+
+
+def test_inbox_groups_near_identical_wording_most_frequent_first(engine):
+    store_events(engine)
+    inbox.sync(engine)
+    page = inbox.inbox(engine)
+    counts = [g["count"] for g in page["groups"]]
+    assert counts == sorted(counts, reverse=True) and counts[:2] == [2, 2]
+    first = next(g for g in page["groups"] if g["key"] == "can a mattress help")
+    assert first["count"] == 2 and first["outcomes"] == {"out_of_scope": 2}
+    assert first["reply"] and first["guesses"][0]["intent"] == "out_of_scope"
+    by_key = {g["key"]: g for g in page["groups"]}
+    assert by_key["yoga"]["outcomes"] == {"did_you_mean": 1}
+    assert by_key["yoga"]["clicked"] == {"/faq_yoga": 1}
+    assert [g["intent"] for g in by_key["yoga"]["guesses"]] == ["faq_yoga", "faq_exercise"]
+    assert by_key["does stretching help"]["outcomes"] == {"low_confidence": 1}
+    assert by_key["is it serious"]["outcomes"] == {"not_helpful": 1}
+    masked = next(g for g in page["groups"] if "help" in g["key"] and "email" in g["key"])
+    assert masked["outcomes"] == {"out_of_scope": 1, "handoff": 1}
+    assert "jane.doe" not in json.dumps(page) and "4567" not in json.dumps(page)
+    # Safety turns are counted, never shown.
+    assert page["safety_replies_not_shown"] == 1
+    assert "end it all" not in json.dumps(page)
+    assert page["total_groups"] == len(page["groups"]) == 6
+
+
+def test_filters_by_outcome_and_date(engine):
+    store_events(engine)
+    store_events(
+        engine,
+        [("later", user("what about acupuncture", "out_of_scope", 0.9)), ("later", bot("out_of_scope"))],
+        start=DAY + 10 * 86400,
+    )
+    inbox.sync(engine)
+    from datetime import date
+
+    dym = inbox.inbox(engine, outcomes=["did_you_mean"])
+    assert [g["key"] for g in dym["groups"]] == ["yoga"]
+    first_day = inbox.inbox(engine, start=date(2025, 12, 1), end=date(2025, 12, 1))
+    assert "what about acupuncture" not in [g["key"] for g in first_day["groups"]]
+    later = inbox.inbox(engine, start=date(2025, 12, 5))
+    assert [g["key"] for g in later["groups"]] == ["what about acupuncture"]
+    assert later["safety_replies_not_shown"] == 0
+    paged = inbox.inbox(engine, per_page=2, page=2)
+    assert len(paged["groups"]) == 2 and paged["total_groups"] == 7
+
+
+def test_sync_is_incremental_and_waits_for_an_unfinished_turn(engine):
+    store_events(engine, CONVERSATIONS[:2] + [("late", user("can cupping help", "out_of_scope", 0.9))])
+    inbox.sync(engine)
+    assert [g["key"] for g in inbox.inbox(engine)["groups"]] == ["can a mattress help"]
+    store_events(engine, [("late", bot("out_of_scope"))], start=DAY + 7200)
+    inbox.sync(engine)
+    inbox.sync(engine)
+    groups = inbox.inbox(engine)["groups"]
+    assert sorted(g["key"] for g in groups) == ["can a mattress help", "can cupping help"]
+    assert all(g["count"] == 1 for g in groups)
+
+
+def test_labels_replace_the_reviewers_previous_one_and_can_be_undone(engine):
+    store_events(engine)
+    inbox.sync(engine)
+    topics = list(load_content().topics)
+    first = inbox.add_label(engine, "yoga", "topic", "yoga", "alice", topics)
+    second = inbox.add_label(engine, "yoga", "out_of_scope", None, "alice", topics)
+    assert [label["id"] for label in inbox.list_labels(engine)] == [second["id"]]
+    assert inbox.undo_label(engine, second["id"]) is True
+    assert inbox.undo_label(engine, second["id"]) is False
+    assert inbox.list_labels(engine) == []
+    assert {label["id"] for label in inbox.list_labels(engine, include_undone=True)} == {first["id"], second["id"]}
+    with pytest.raises(inbox.LabelError):
+        inbox.add_label(engine, "yoga", "topic", "not-a-topic", "alice", topics)
+    with pytest.raises(inbox.LabelError):
+        inbox.add_label(engine, "no such group", "ignore", None, "alice", topics)
+    with pytest.raises(inbox.LabelError):
+        inbox.add_label(engine, "yoga", "spam", None, "alice", topics)
+    unlabelled = inbox.inbox(engine, include_labelled=False)
+    inbox.add_label(engine, "yoga", "ignore", None, "bob", topics)
+    assert "yoga" not in [g["key"] for g in inbox.inbox(engine, include_labelled=False)["groups"]]
+    assert "yoga" in [g["key"] for g in unlabelled["groups"]]
+
+
+def test_export_writes_valid_training_data_and_reports_conflicts(engine, tmp_path):
+    store_events(engine)
+    inbox.sync(engine)
+    content = load_content()
+    topics = list(content.topics)
+    keys = [g["key"] for g in inbox.inbox(engine)["groups"]]
+    for key in keys:
+        if key == "does stretching help":
+            inbox.add_label(engine, key, "topic", "exercise", "alice", topics)
+        elif key == "yoga":
+            inbox.add_label(engine, key, "topic", "yoga", "alice", topics)
+            inbox.add_label(engine, key, "topic", "exercise", "bob", topics)  # a conflict
+        elif key == "is it serious":
+            inbox.add_label(engine, key, "needs_content", None, "alice", topics)
+        else:
+            inbox.add_label(engine, key, "out_of_scope", None, "alice", topics)
+    intents = set(yaml.safe_load((ROOT / "domain.yml").read_text())["intents"])
+    out = tmp_path / "reviewed.yml"
+    report = export.export(engine, content, intents, out)
+    assert [c["group_key"] for c in report.conflicts] == ["yoga"]
+    assert report.not_training == {"needs_content": 1}
+    data = yaml.safe_load(out.read_text())
+    written = {block["intent"]: block["examples"] for block in data["nlu"]}
+    assert set(written) <= {"out_of_scope", content.topics["exercise"].intent}
+    text = out.read_text()
+    assert "yoga" not in text and "is it serious" not in text  # conflict, needs_content
+    assert "jane.doe" not in text and "[" not in text  # masked, and no brackets Rasa would read as entities
+    exported = [k for k in keys if k not in ("yoga", "is it serious")]
+    held = [k for k in exported if export.is_held_back(k)]
+    trained = [k for k in exported if not export.is_held_back(k)]
+    assert report.held_back == len(held)
+    assert sum(report.written.values()) == len(trained)
+    if "img src x onerror document body dataset pwned 1 can a heating pad help" in trained:
+        assert "onerror" in text  # hostile text is data: written as text, never interpreted
+    # The held-back fifth: the same groups every time, with their expected intents, for make review-eval.
+    expected_held = sorted(
+        (t, content.topics["exercise"].intent if k == "does stretching help" else "out_of_scope")
+        for k in held
+        for t in inbox.group_texts(engine, [k])[k]
+    )
+    assert sorted(export.held_back(engine, content)) == expected_held
+
+
+def test_retention_removes_old_inbox_messages_and_keeps_the_labels(engine):
+    from painfaq.support.retention import prune
+
+    store_events(engine)
+    inbox.sync(engine)
+    inbox.add_label(engine, "yoga", "ignore", None, "alice", list(load_content().topics))
+    items = inbox.inbox(engine)["total_groups"]
+    assert items > 0
+    counts = prune(engine, days=30, now=DAY + 40 * 86400)
+    assert counts["review_items"] >= items
+    assert inbox.inbox(engine)["groups"] == []
+    assert len(inbox.list_labels(engine)) == 1
+
+
+def test_content_requests_reach_the_deflection_report(engine):
+    from datetime import date
+
+    from painfaq.support.report import summarise
+
+    store_events(engine)
+    inbox.sync(engine)
+    topics = list(load_content().topics)
+    inbox.add_label(engine, "is it serious", "needs_content", None, "alice", topics)
+    inbox.add_label(engine, "yoga", "ignore", None, "alice", topics)
+    today = date.today()
+    summary = summarise(engine, today, today)
+    assert summary["content_requests"]["count"] == 1
+    assert summary["content_requests"]["items"][0]["text"] == "is it serious"
