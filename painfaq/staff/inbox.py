@@ -31,6 +31,9 @@ CURSOR = "cursor"
 SAFETY_PREFIX = "safety:"  # + YYYY-MM-DD: safety turns that day
 MAX_TEXT = 1000
 MAX_REPLY = 500
+# A reply is stored within seconds of its message; one still missing after this never comes (a crash, a
+# conversation left mid-form), and must not hold the cursor back.
+REPLY_WAIT_SECONDS = 300.0
 
 
 class LabelError(ValueError):
@@ -197,8 +200,13 @@ class _Reader:
         if kind == "did_you_mean":
             state.last_did_you_mean = turn.event_id
 
-    def earliest_pending(self) -> Optional[int]:
-        pending = [s.pending.event_id for s in self.senders.values() if s.pending is not None]
+    def earliest_pending(self, now: float) -> Optional[int]:
+        """The first user message still waiting for its reply, unless it waited too long to get one."""
+        pending = [
+            s.pending.event_id
+            for s in self.senders.values()
+            if s.pending is not None and s.pending.timestamp >= now - REPLY_WAIT_SECONDS
+        ]
         return min(pending) if pending else None
 
 
@@ -227,7 +235,7 @@ def sync(engine: Engine, batch_size: int = 20_000) -> int:
                 else:
                     reader.bot(sender, raw)
     # A turn still waiting for its reply is read again next time (its item is not stored twice).
-    pending = reader.earliest_pending()
+    pending = reader.earliest_pending(time.time())
     new_cursor = min(last_id, pending - 1) if pending is not None else last_id
     with engine.begin() as conn:
         _insert_new(conn, reader.batch.items)
