@@ -75,7 +75,7 @@ staff-user: setup  ## Create a staff user for the review inbox (/staff/): STAFF=
 	@source scripts/env.sh && $(PY) -m scripts.staff_user '$(STAFF)' $(if $(DB_URL),--db-url '$(DB_URL)')
 
 review-export: setup  ## Staff labels -> data/nlu/reviewed.yml (then make train; one group in five held back)
-	@source scripts/env.sh && $(PY) -m scripts.review_export $(if $(DB_URL),--db-url '$(DB_URL)')
+	@source scripts/env.sh && $(PY) -m scripts.review_export $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(ALL),--all)
 
 review-eval: model  ## Running model (OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json
 	@source scripts/env.sh && $(PY) -m scripts.review_eval --old '$(OLD)' --new "$$(bash scripts/model.sh)" $(if $(DB_URL),--db-url '$(DB_URL)')

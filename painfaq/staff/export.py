@@ -38,6 +38,7 @@ class Decision:
 class ExportReport:
     written: Dict[str, int] = field(default_factory=dict)  # intent -> examples written
     held_back: int = 0
+    held_back_texts: List[str] = field(default_factory=list)
     duplicates: int = 0
     conflicts: List[Dict[str, object]] = field(default_factory=list)
     unknown_intents: List[str] = field(default_factory=list)
@@ -97,7 +98,14 @@ def existing_examples(nlu_dir: Path, skip: Path) -> Set[str]:
     return seen
 
 
-def export(engine: Engine, content: Content, domain_intents: Set[str], out: Path = REVIEWED_FILE) -> ExportReport:
+def export(
+    engine: Engine,
+    content: Content,
+    domain_intents: Set[str],
+    out: Path = REVIEWED_FILE,
+    include_held_back: bool = False,
+) -> ExportReport:
+    """`include_held_back`: also the measuring fifth (after `make review-eval` has compared the models)."""
     chosen, report = decisions(engine, content)
     seen = existing_examples(out.parent, out)
     examples: Dict[str, List[str]] = {}
@@ -105,8 +113,9 @@ def export(engine: Engine, content: Content, domain_intents: Set[str], out: Path
         if decision.intent not in domain_intents:
             report.unknown_intents.append(decision.intent)
             continue
-        if is_held_back(decision.group_key):
+        if is_held_back(decision.group_key) and not include_held_back:
             report.held_back += 1
+            report.held_back_texts.extend(decision.texts[:1])
             continue
         for text in decision.texts:
             cleaned = _clean(text)

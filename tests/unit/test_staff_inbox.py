@@ -211,6 +211,9 @@ def test_export_writes_valid_training_data_and_reports_conflicts(engine, tmp_pat
         for t in inbox.group_texts(engine, [k])[k]
     )
     assert sorted(export.held_back(engine, content)) == expected_held
+    # After measuring, everything can be learned: the held-back groups are written too.
+    everything = export.export(engine, content, intents, out, include_held_back=True)
+    assert everything.held_back == 0 and sum(everything.written.values()) == len(exported)
 
 
 def test_retention_removes_old_inbox_messages_and_keeps_the_labels(engine):
