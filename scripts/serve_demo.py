@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
+from painfaq.staff.web import Request as StaffRequest
 from painfaq.staff.web import StaffApp, split_path
 from painfaq.staff.web import content_security_policy as staff_policy
 
@@ -141,7 +142,7 @@ def make_handler(rasa_url: str, web_dir: Path, staff: Optional[StaffApp] = None)
                 return True
             body = self.rfile.read(length) if length else b""
             lowered = {k.lower(): v for k, v in self.headers.items()}
-            answer = staff.handle(method, path, query, lowered, body, self.client_address[0])
+            answer = staff.handle(StaffRequest(method, path, query, lowered, body, self.client_address[0]))
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)

@@ -42,6 +42,16 @@ UNDO_PATH = re.compile(r"^/staff/api/labels/(\d+)/undo$")
 API_HEADERS = {"Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store"}
 
 
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    query: Mapping[str, List[str]]
+    headers: Mapping[str, str]  # lower-case names
+    body: bytes
+    client: str  # the client's address (login attempts are limited per address)
+
+
 @dataclass
 class Response:
     status: int
@@ -80,31 +90,16 @@ class StaffApp:
 
     # -- entry point
 
-    def handle(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, List[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-        client: str,
-    ) -> Response:
+    def handle(self, request: "Request") -> Response:
         try:
-            return self._route(method, path, query, headers, body, client)
+            return self._route(request)
         except (ValueError, KeyError) as error:
             return _error(400, "bad_request", str(error)[:200])
 
-    def _route(
-        self,
-        method: str,
-        path: str,
-        query: Mapping[str, List[str]],
-        headers: Mapping[str, str],
-        body: bytes,
-        client: str,
-    ) -> Response:
+    def _route(self, request: "Request") -> Response:
+        method, path, query, headers, body = request.method, request.path, request.query, request.headers, request.body
         if path == "/staff/api/login" and method == "POST":
-            return self._login(headers, body, client)
+            return self._login(body, request.client)
         token = self._cookie(headers)
         session = accounts.find_session(self.engine, token)
         if session is None:
@@ -132,7 +127,7 @@ class StaffApp:
 
     # -- handlers
 
-    def _login(self, headers: Mapping[str, str], body: bytes, client: str) -> Response:
+    def _login(self, body: bytes, client: str) -> Response:
         data = _body(body)
         username = str(data.get("username") or "")[:100]
         password = str(data.get("password") or "")[:1000]

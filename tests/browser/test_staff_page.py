@@ -9,21 +9,18 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from painfaq.staff import accounts
 from painfaq.stores import db
-from tests.unit.test_staff_inbox import XSS, store_events
+from tests.harness.axe import axe_violations
+from tests.harness.staff_seed import STAFF_PASSWORD, XSS, staff_database
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = STAFF_PASSWORD
 
 
 @pytest.fixture
 def staff_site(tmp_path, monkeypatch, demo):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     monkeypatch.setenv("PAINFAQ_DB_URL", url)
-    engine = db.get_engine(url)
-    db.ensure_tables(engine, include_events=True)
-    store_events(engine)
-    accounts.create_user(engine, "alice", PASSWORD)
+    engine = staff_database(url)
     yield demo("http://127.0.0.1:5005") + "staff/", engine
     db.dispose_engines()
 
@@ -85,12 +82,5 @@ def test_axe_finds_no_violations(staff_site, new_page, axe_source):
     for state in ("login", "inbox"):
         if state == "inbox":
             log_in(page, base)
-        page.add_script_tag(path=str(axe_source))
-        results = page.evaluate(
-            """async () => {
-                 const r = await axe.run(document, {resultTypes: ['violations']});
-                 return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-               }"""
-        )
+        results = axe_violations(page, axe_source)
         assert results == [], f"axe violations on the {state} view: {json.dumps(results, indent=1)}"

@@ -15,6 +15,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.harness.axe import axe_violations
+
 expect = pytest.importorskip("playwright.sync_api").expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
@@ -620,14 +622,7 @@ def test_axe_finds_no_violations_in_the_open_widget(stub_rasa, demo, new_page, w
         widget.open()
         widget.ask("sudden numbness in my legs")
         widget.ask("can anxiety cause back pain?")
-        page.add_script_tag(path=str(axe_source))
-        results = page.evaluate(
-            """async () => {
-                 const r = await axe.run(document, {resultTypes: ['violations']});
-                 return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
-                                                nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}));
-               }"""
-        )
+        results = axe_violations(page, axe_source)
         assert results == [], f"axe violations at {viewport['width']}px: {json.dumps(results, indent=1)}"
         # Also with the error state showing.
         stub_rasa.status = 503

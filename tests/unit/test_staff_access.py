@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from painfaq.staff import accounts
 from painfaq.stores import db
-from tests.unit.test_staff_inbox import store_events
+from tests.harness.staff_seed import STAFF_PASSWORD, staff_database
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
+PASSWORD = STAFF_PASSWORD
 
 
 def load_serve_demo():
@@ -28,10 +28,7 @@ def load_serve_demo():
 def staff_server(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'tracker.db'}"
     monkeypatch.setenv("PAINFAQ_DB_URL", url)
-    engine = db.get_engine(url)
-    db.ensure_tables(engine, include_events=True)
-    store_events(engine)
-    accounts.create_user(engine, "alice", PASSWORD)
+    engine = staff_database(url)
     server = load_serve_demo().start_in_thread(host="127.0.0.1", port=0, rasa_url="http://localhost:5005", quiet=True)
     yield f"http://127.0.0.1:{server.server_address[1]}", engine
     server.shutdown()

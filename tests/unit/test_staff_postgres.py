@@ -11,7 +11,7 @@ import yaml
 from painfaq.content.loader import load_content
 from painfaq.staff import accounts, export, inbox
 from painfaq.stores import db
-from tests.unit.test_staff_inbox import store_events
+from tests.harness.staff_seed import store_events
 
 ROOT = Path(__file__).resolve().parents[2]
 
