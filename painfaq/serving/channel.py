@@ -169,6 +169,23 @@ def parse_body(body: bytes, limits: Limits) -> Tuple[str, str]:
     return sender, clean_text(message)
 
 
+BUTTON_PAYLOAD = re.compile(r"/[a-z0-9_]{1,100}")
+
+
+def as_typed_text(text: str, intents: Any) -> str:
+    """A message that starts with "/" is a button payload only if it is exactly `/<an intent of the domain>`.
+
+    Anything else that starts with "/" was typed: the slashes are dropped and the rest is read as words.
+    Rasa would otherwise try to parse it as `/intent{entities}` and log a warning quoting the whole text
+    ("Failed to parse arguments in line '/my email is ...'"), past the masking tracker store.
+    """
+    if not text.startswith("/"):
+        return text
+    if BUTTON_PAYLOAD.fullmatch(text) and text[1:] in set(intents or ()):
+        return text
+    return text.lstrip("/ \t")
+
+
 def client_key(request: Request) -> str:
     """The client address for rate limits: Sanic's proxy-aware `remote_addr` (set only when the proxy
     settings SANIC_PROXIES_COUNT / SANIC_REAL_IP_HEADER / SANIC_FORWARDED_SECRET are configured),
@@ -405,6 +422,7 @@ class GuardedRestInput(InputChannel):
                 "Too many questions in progress from your network. Please wait a moment.",
                 1,
             ).to_response()
+        text = as_typed_text(text, getattr(getattr(agent, "domain", None), "intents", None))
         try:
             prepare_agent(agent)
             messages, degraded = await self.run_turn(on_new_message, sender, text)

@@ -362,3 +362,16 @@ def test_sqlite_store_uses_the_write_ahead_log_and_follows_a_replaced_file(tmp_p
     assert run_coroutine(scenario()) == "how long does it last?"
     moved_senders = {row[0] for row in sqlite3.connect(tmp_path / "moved.db").execute("SELECT sender_id FROM events")}
     assert moved_senders == {"s1"}, "the store wrote to the moved file"
+
+
+def test_typed_text_that_starts_with_a_slash_is_read_as_words():
+    from painfaq.serving.channel import as_typed_text
+
+    intents = ["faq_yoga", "request_human"]
+    assert as_typed_text("/faq_yoga", intents) == "/faq_yoga"  # a button
+    assert as_typed_text("/request_human", intents) == "/request_human"
+    assert as_typed_text("/my email is jane@example.org", intents) == "my email is jane@example.org"
+    assert as_typed_text("/faq_unknown", intents) == "faq_unknown"
+    assert as_typed_text('/faq_yoga{"remedy": "x"}', intents) == 'faq_yoga{"remedy": "x"}'
+    assert as_typed_text("// /faq_yoga", intents) == "faq_yoga"
+    assert as_typed_text("does yoga help?", intents) == "does yoga help?"

@@ -46,6 +46,11 @@ def test_no_user_text_in_info_logs(live_servers):
         f"{marker} {EMAIL}",
         f'/faq_yoga{{"remedy": "{marker}"}}',
         "x" * 3000 + marker,
+        # Typed text that starts with "/": Rasa would parse it as a button payload and quote it in a warning.
+        f"/my email is {EMAIL} phone {PHONE} {marker}",
+        f"/{marker}",
+        f"/faq_yoga {marker}",
+        f"//out_of_scope@0.9 {marker}",
     ]
     sender = f"privacy-{uuid.uuid4()}"
     for message in messages:
@@ -54,6 +59,7 @@ def test_no_user_text_in_info_logs(live_servers):
     assert " INFO " in logs, "the servers should log at INFO (the level this test is about)"
     assert marker not in logs
     assert EMAIL not in logs
+    assert "123-4567" not in logs
 
 
 def test_handoff_keeps_the_email_while_the_tracker_store_masks_it(own_servers: Servers):
