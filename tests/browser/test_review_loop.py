@@ -4,6 +4,7 @@ with the keyboard -> export -> train -> the same questions are now answered by t
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import subprocess
 import sys
@@ -30,6 +31,8 @@ QUESTIONS = {
     "can humming songs settle my back when i'm wound up": "faq_relief_overview",
     "do warm baths count as a remedy when my tension hits my lumbar area": "faq_relief_overview",
 }
+# In the held-back fifth: labelled, not learned, measured by `make review-eval`.
+HELD_BACK = ("would gardening on weekends calm the ache in my lower back from work worries", "exercise")
 
 
 def answered(model: str, question: str) -> str:
@@ -47,8 +50,10 @@ def answered(model: str, question: str) -> str:
 
 def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     assert not any(export.is_held_back(normalise(q)) for q in QUESTIONS)
+    assert export.is_held_back(normalise(HELD_BACK[0]))
     content = load_content()
     # 1. Real conversations over REST (twice each, as two people would ask).
+    assert live_servers.send(f"loop-{uuid.uuid4().hex[:8]}", HELD_BACK[0])
     for question in QUESTIONS:
         for _ in range(2):
             replies = live_servers.send(f"loop-{uuid.uuid4().hex[:8]}", question)
@@ -77,12 +82,26 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
         page.locator("#topic-picker").select_option(label=topic_title[intent])
         page.keyboard.press("Enter")
         expect(rows.filter(has_text=question)).to_have_count(0)  # labelled: gone from "unlabelled only"
+    # (One more label, through the API, in the held-back fifth.)
+    page.evaluate(
+        """async ([key, topic]) => {
+             const session = await (await fetch('/staff/api/session')).json();
+             const r = await fetch('/staff/api/labels', {method: 'POST', headers: {'Content-Type': 'application/json',
+               'X-CSRF-Token': session.csrf}, body: JSON.stringify({group_key: key, label: 'topic', topic})});
+             if (r.status !== 201) throw new Error('label: ' + r.status);
+           }""",
+        [normalise(HELD_BACK[0]), HELD_BACK[1]],
+    )
     # 4. Export into a copy of the project's training data, 5. train, 6. ask again.
     project = tmp_path / "project"
     shutil.copytree(REPO_ROOT / "data", project / "data")
     intents = set(yaml.safe_load((REPO_ROOT / "domain.yml").read_text())["intents"])
     report = export.export(engine, content, intents, project / "data" / "nlu" / "reviewed.yml")
     assert report.conflicts == [] and sum(report.written.values()) >= len(QUESTIONS)
+    assert (
+        HELD_BACK[0] in report.held_back_texts
+        and HELD_BACK[0] not in (project / "data" / "nlu" / "reviewed.yml").read_text()
+    )
     old_model = current_model()
     assert all(answered(old_model, q) != intent for q, intent in QUESTIONS.items())
     validate = subprocess.run(
@@ -133,3 +152,18 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     )
     new_model = str(project / "models" / "reviewed.tar.gz")
     assert {q: answered(new_model, q) for q in QUESTIONS} == QUESTIONS
+    # 7. make review-eval: both models on the held-back fifth, printed and written to JSON.
+    results = tmp_path / "review_eval.json"
+    evaluated = subprocess.run(
+        [sys.executable, "-m", "scripts.review_eval", "--old", old_model, "--new", new_model, "--json", str(results)],
+        cwd=REPO_ROOT,
+        env={**child_env(), "PAINFAQ_DB_URL": db_url},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    assert "old" in evaluated.stdout and "new" in evaluated.stdout
+    measured = json.loads(results.read_text())
+    assert measured["messages"] >= 1
+    assert sum(measured["old"].values()) == sum(measured["new"].values()) == measured["messages"]

@@ -188,3 +188,18 @@ def test_a_message_that_never_got_a_reply_does_not_hold_the_cursor_back(engine):
     store_events(engine, CONVERSATIONS[:2], start=DAY + 3600)
     assert inbox.sync(engine) == 3
     assert inbox.sync(engine) == 0  # nothing new is read again
+
+
+def test_review_eval_counts_outcomes_like_the_pipeline():
+    from scripts.review_eval import outcome
+
+    def parsed(*ranking):
+        return {"intent_ranking": [{"name": n, "confidence": c} for n, c in ranking]}
+
+    assert outcome(parsed(("faq_yoga", 0.9), ("faq_sleep", 0.05)), "faq_yoga", 0.4, 0.05) == "right"
+    assert outcome(parsed(("faq_sleep", 0.9), ("faq_yoga", 0.05)), "faq_yoga", 0.4, 0.05) == "wrong"
+    assert outcome(parsed(("faq_yoga", 0.35), ("faq_sleep", 0.3)), "faq_yoga", 0.4, 0.05) == "did_you_mean"
+    assert outcome(parsed(("faq_yoga", 0.5), ("faq_sleep", 0.48)), "faq_yoga", 0.4, 0.05) == "did_you_mean"
+    assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "faq_yoga", 0.4, 0.05) == "declined"
+    assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "out_of_scope", 0.4, 0.05) == "right"
+    assert outcome(parsed(("nlu_fallback", 0.4), ("faq_yoga", 0.6), ("x", 0.1)), "faq_yoga", 0.4, 0.05) == "right"
