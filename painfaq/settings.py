@@ -74,6 +74,9 @@ RATE_PER_ADDRESS = _define("PAINFAQ_RATE_PER_ADDRESS", None, "burst/per-minute p
 IN_FLIGHT_PER_ADDRESS = _define("PAINFAQ_IN_FLIGHT_PER_ADDRESS", None, "turns in progress at once per address")
 TURN_TIMEOUT = _define("PAINFAQ_TURN_TIMEOUT", None, "seconds before the user gets the apology")
 ACTION_TIMEOUT = _define("PAINFAQ_ACTION_TIMEOUT", None, "seconds Rasa waits for the action server")
+RATE_LIMIT_REDIS_URL = _define(
+    "PAINFAQ_RATE_LIMIT_REDIS_URL", None, "redis://... to count the limits in Redis, shared by workers and instances"
+)
 ACTION_SERVER_TOKEN = _define(
     "ACTION_SERVER_TOKEN", "", "shared secret between Rasa and the action server (scripts/run.sh makes one per run)"
 )

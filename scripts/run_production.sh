@@ -24,6 +24,9 @@ export DB_HOST=${DB_HOST:-localhost} DB_PORT=${DB_PORT:-5432} DB_USER=${DB_USER:
 export DB_PASSWORD=${DB_PASSWORD:-} DB_NAME=${DB_NAME:-rasa}
 export REDIS_HOST=${REDIS_HOST:-localhost} REDIS_PORT=${REDIS_PORT:-6379} REDIS_DB=${REDIS_DB:-1}
 export REDIS_PASSWORD=${REDIS_PASSWORD:-}
+# The REST channel's rate and in-flight limits count in the same Redis, shared by every worker and instance
+# (painfaq/serving/shared_limits.py); unset it to count per process.
+export PAINFAQ_RATE_LIMIT_REDIS_URL=${PAINFAQ_RATE_LIMIT_REDIS_URL-$("$PY" -c 'import os; from painfaq.serving.production import redis_url; print(redis_url(os.environ))')}
 # The actions' own tables (hand-off requests, feedback) go to the same database as the tracker store.
 export PAINFAQ_ENDPOINTS="$PWD/endpoints.production.yml"
 # Shared secret Rasa sends to the action server (painfaq.serving.action_server answers 401 without it). Several

@@ -53,6 +53,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from painfaq import settings
+from painfaq.serving import shared_limits
 from painfaq.serving.privacy import install_log_masking
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_header
 
@@ -286,15 +287,26 @@ def sender_tag(sender: str) -> str:
 
 @dataclass
 class GuardState:
+    """The channel's counters: in this process, or in Redis (shared by every worker and instance) when
+    PAINFAQ_RATE_LIMIT_REDIS_URL is set (painfaq/serving/shared_limits.py)."""
+
     limits: Limits
-    per_sender: TokenBuckets = field(init=False)
-    per_address: TokenBuckets = field(init=False)
-    in_flight: InFlight = field(init=False)
+    per_sender: Any = field(init=False)
+    per_address: Any = field(init=False)
+    in_flight: Any = field(init=False)
 
     def __post_init__(self) -> None:
-        self.per_sender = TokenBuckets(self.limits.per_sender)
-        self.per_address = TokenBuckets(self.limits.per_address)
-        self.in_flight = InFlight(self.limits.in_flight_per_address)
+        client = shared_limits.shared_client(settings.RATE_LIMIT_REDIS_URL.raw())
+        if client is None:
+            self.per_sender = TokenBuckets(self.limits.per_sender)
+            self.per_address = TokenBuckets(self.limits.per_address)
+            self.in_flight = InFlight(self.limits.in_flight_per_address)
+            return
+        self.per_sender = shared_limits.RedisTokenBuckets(self.limits.per_sender, client, "sender")
+        self.per_address = shared_limits.RedisTokenBuckets(self.limits.per_address, client, "address")
+        # A slot outlives no turn: the turn timeout, plus its completion in the background, plus margin.
+        expire = int(3 * self.limits.turn_timeout) + 30
+        self.in_flight = shared_limits.RedisInFlight(self.limits.in_flight_per_address, client, expire)
 
 
 class GuardedRestInput(InputChannel):

@@ -28,6 +28,15 @@ DEFAULTS: Dict[str, str] = {
 }
 
 
+def redis_url(env: Mapping[str, str]) -> str:
+    """The profile's Redis (REDIS_* variables) as a URL: the shared rate limits count there."""
+    from urllib.parse import quote
+
+    password = env.get("REDIS_PASSWORD") or ""
+    auth = f":{quote(password, safe='')}@" if password else ""
+    return f"redis://{auth}{env['REDIS_HOST']}:{env['REDIS_PORT']}/{env['REDIS_DB']}"
+
+
 def missing_variables(env: Mapping[str, str]) -> List[str]:
     return [name for name in DEFAULTS if name not in env]
 

@@ -253,6 +253,10 @@ def production_env(service_env: dict, action_url: str, threads: int = 1, load_te
     env.update(service_env)
     env["ACTION_SERVER_URL"] = action_url
     env["PAINFAQ_ENDPOINTS"] = str(PRODUCTION_ENDPOINTS)
+    if "REDIS_HOST" in env:  # as scripts/run_production.sh: the channel's limits count in the same Redis
+        from painfaq.serving.production import redis_url
+
+        env.setdefault("PAINFAQ_RATE_LIMIT_REDIS_URL", redis_url(env))
     env.setdefault("TF_INTRA_OP_PARALLELISM_THREADS", str(threads))
     env.setdefault("TF_INTER_OP_PARALLELISM_THREADS", str(threads))
     return env
