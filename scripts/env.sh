@@ -14,3 +14,5 @@ VENV=${VENV:-.venv}
 PY="$VENV/bin/python"
 # Server and training logs (timestamped by the servers' own loggers); the path is printed when they start.
 LOG_DIR=${LOG_DIR:-logs}
+# Supervisor socket and configuration, generated endpoints files (not committed).
+RUN_DIR=${RUN_DIR:-.run}

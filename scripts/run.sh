@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
-# Foreground run: action server, Rasa server (REST channel) and the demo page. Ctrl-C stops all three.
+# Foreground run under supervisord (painfaq/serving/supervision.py): the action server, the Rasa server (REST
+# channel) and the demo page with the staff inbox. A server that dies is restarted within seconds; more than
+# SUPERVISE_MAX_RESTARTS restarts of one server within a minute stop everything with exit status 1.
+# Ctrl-C or SIGTERM stops all three.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
@@ -11,28 +14,38 @@ WEB_PORT=${WEB_PORT:-8080}
 # Browsers may call the REST channel only from these origins (the demo page by default).
 CORS_ORIGINS=${CORS_ORIGINS:-http://localhost:$WEB_PORT http://127.0.0.1:$WEB_PORT}
 
-# An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
-"$PY" -m painfaq.serving.preflight --endpoints endpoints.yml
-
-source scripts/lib/processes.sh
 
 # The action server (painfaq.serving.action_server) listens on loopback only and answers only requests that carry
 # this shared secret; the Rasa server (painfaq.serving.channel) sends it. A fresh one per run unless set.
 export ACTION_SERVER_TOKEN=${ACTION_SERVER_TOKEN:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(32))')}
-start_server actions env SANIC_HOST="${ACTION_INTERFACE:-127.0.0.1}" \
-  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT"
-# shellcheck disable=SC2086
-start_server rasa "$PY" -m painfaq.serving.rasa_server run --model "$model" --port "$RASA_PORT" \
-  --endpoints endpoints.yml --credentials credentials.yml --cors $CORS_ORIGINS
-start_server demo "$PY" scripts/serve_demo.py --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT"
-echo "run: starting the action server, Rasa and the demo page (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/demo.log)"
+python="$PWD/$PY"  # the venv's interpreter (not resolved: the symlink is what selects the venv)
+# ENDPOINTS: another endpoints file (tests use one with a throwaway database). The staff inbox and the
+# action server's own tables read the same one.
+endpoints=${ENDPOINTS:-endpoints.yml}
+if [ -z "${ENDPOINTS:-}" ] && [ "$ACTION_PORT" != 5055 ]; then
+  # Another action-server port: an endpoints file that points at it (the tracker store stays the same).
+  mkdir -p "$RUN_DIR"
+  sed "s#http://localhost:5055/webhook#http://localhost:$ACTION_PORT/webhook#" endpoints.yml >"$RUN_DIR/endpoints.yml"
+  endpoints="$RUN_DIR/endpoints.yml"
+fi
+export PAINFAQ_ENDPOINTS=$endpoints
+# An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
+"$PY" -m painfaq.serving.preflight --endpoints "$endpoints"
 
-"$PY" -m scripts.wait_ready "http://localhost:$RASA_PORT/" "http://localhost:$ACTION_PORT/health"
-cat <<MSG
+source scripts/lib/processes.sh
+supervise \
+  "actions=env SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
+  "rasa=$python -m painfaq.serving.rasa_server run --model $model --port $RASA_PORT --endpoints $endpoints --credentials credentials.yml --cors $CORS_ORIGINS" \
+  "demo=$python scripts/serve_demo.py --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
+echo "run: supervising the action server, Rasa and the demo page (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/demo.log, $LOG_DIR/supervisord.log)"
+
+if "$PY" -m scripts.wait_ready --timeout 300 "http://localhost:$RASA_PORT/webhooks/rest/ready" "http://localhost:$ACTION_PORT/health"; then
+  cat <<MSG
 
   REST channel : http://localhost:$RASA_PORT/webhooks/rest/webhook
-  Demo page    : http://localhost:$WEB_PORT/
+  Demo page    : http://localhost:$WEB_PORT/   (staff: http://localhost:$WEB_PORT/staff/)
   Press Ctrl-C to stop.
 
 MSG
-wait -n "${pids[@]}"
+fi
+wait_supervised

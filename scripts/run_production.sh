@@ -39,27 +39,21 @@ export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 # Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
 "$PY" -m painfaq.serving.production check
 
-source scripts/lib/processes.sh
-
-start_server actions env SANIC_HOST="$ACTION_INTERFACE" ACTION_SERVER_SANIC_WORKERS="$ACTION_WORKERS" \
-  "$PY" -m painfaq.serving.action_server --actions actions --port "$ACTION_PORT"
-cors_args=()
-if [ -n "$CORS_ORIGINS" ]; then
-  # shellcheck disable=SC2206
-  cors_args=(--cors $CORS_ORIGINS)
-fi
-start_server rasa env SANIC_WORKERS="$RASA_WORKERS" "$PY" -m painfaq.serving.rasa_server run --model "$model" \
-  --interface "$RASA_INTERFACE" --port "$RASA_PORT" --endpoints endpoints.production.yml --credentials credentials.yml \
-  "${cors_args[@]}"
 # The staff review inbox (and the demo page) on WEB_PORT, reading the same PostgreSQL database. Put it behind
-# HTTPS and set PAINFAQ_STAFF_SECURE_COOKIE=1 so the session cookie is only sent over TLS.
+# HTTPS and set PAINFAQ_STAFF_SECURE_COOKIE=on so the session cookie is only sent over TLS.
 WEB_PORT=${WEB_PORT:-8080}
 WEB_INTERFACE=${WEB_INTERFACE:-127.0.0.1}
-start_server staff env PAINFAQ_ENDPOINTS=endpoints.production.yml \
-  "$PY" scripts/serve_demo.py --host "$WEB_INTERFACE" --port "$WEB_PORT" --rasa-url "http://localhost:$RASA_PORT"
-echo "run-production: starting the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/staff.log)"
+python="$PWD/$PY"
+cors=""
+if [ -n "$CORS_ORIGINS" ]; then cors="--cors $CORS_ORIGINS"; fi
+source scripts/lib/processes.sh
+supervise \
+  "actions=env SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
+  "rasa=env SANIC_WORKERS=$RASA_WORKERS $python -m painfaq.serving.rasa_server run --model $model --interface $RASA_INTERFACE --port $RASA_PORT --endpoints endpoints.production.yml --credentials credentials.yml $cors" \
+  "staff=env PAINFAQ_ENDPOINTS=endpoints.production.yml $python scripts/serve_demo.py --host $WEB_INTERFACE --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
+echo "run-production: supervising the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/staff.log, $LOG_DIR/supervisord.log)"
 
-"$PY" -m scripts.wait_ready "http://127.0.0.1:$RASA_PORT/" "http://127.0.0.1:$ACTION_PORT/health"
+"$PY" -m scripts.wait_ready --timeout 300 "http://127.0.0.1:$RASA_PORT/webhooks/rest/ready" "http://127.0.0.1:$ACTION_PORT/health" || true
 cat <<MSG
 
   Production profile: $RASA_WORKERS Rasa workers, $ACTION_WORKERS action-server workers
@@ -70,4 +64,4 @@ cat <<MSG
   Press Ctrl-C to stop.
 
 MSG
-wait -n "${pids[@]}"
+wait_supervised

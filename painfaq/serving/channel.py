@@ -454,6 +454,14 @@ class GuardedRestInput(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @webhook.route("/ready", methods=["GET"])
+        async def ready(request: Request) -> HTTPResponse:
+            """Readiness (a load balancer or Kubernetes may send turns): the model is loaded. Liveness is `/`."""
+            agent = getattr(request.app.ctx, "agent", None)
+            if agent is None or not agent.is_ready():
+                return response.json({"status": "starting"}, status=503)
+            return response.json({"status": "ready"})
+
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             return await self.receive(request, on_new_message)

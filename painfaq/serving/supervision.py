@@ -1,0 +1,168 @@
+"""Run the servers under supervisord, which restarts what dies.
+
+    python -m painfaq.serving.supervision run --name embedded --program 'actions=python -m ...' ...
+
+`run` writes a supervisord configuration (one program per server: restarted when it exits, with
+supervisord's growing delay between start attempts; output to logs/<program>.log) and runs supervisord in the
+foreground. Ctrl-C or SIGTERM stops every program (SIGTERM, then SIGKILL after 15 s; whole process groups, so
+Rasa's and Sanic's workers too) and then supervisord.
+
+A limit on restarts in a row: the event listener (`listen`) counts a program's unexpected exits; more than
+`--max-restarts` within `--window` seconds, or a program that cannot start at all (FATAL), stops everything:
+`run` then prints which program and exits 1, instead of restarting for ever.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from collections import defaultdict, deque
+from pathlib import Path
+from typing import Deque, Dict, List, Optional
+
+FAILED_FILE = "failed"
+
+
+def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_restarts: int, window: float) -> Path:
+    run_dir.mkdir(parents=True, exist_ok=True)
+    log_dir.mkdir(parents=True, exist_ok=True)
+    python = shlex.quote(sys.executable)
+    lines = [
+        "[supervisord]",
+        "nodaemon=true",
+        # Its own log goes to the file only; the listener reports restarts on the console.
+        "silent=true",
+        f"logfile={log_dir.resolve() / 'supervisord.log'}",
+        "logfile_maxbytes=10MB",
+        "loglevel=info",
+        f"pidfile={run_dir.resolve() / 'supervisord.pid'}",
+        f"directory={Path.cwd()}",
+        "",
+        "[unix_http_server]",
+        f"file={run_dir.resolve() / 'supervisor.sock'}",
+        "chmod=0700",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{run_dir.resolve() / 'supervisor.sock'}",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+    ]
+    for name, command in programs.items():
+        lines += [
+            f"[program:{name}]",
+            f"command={command}",
+            "autostart=true",
+            # Restart whatever the exit: a server that exits is down, whatever its exit code says.
+            "autorestart=true",
+            # Running this long counts as started; supervisord retries a failed start 3 times, waiting longer
+            # each time (1 s, 2 s, 3 s), then marks the program FATAL (the listener then stops everything).
+            "startsecs=3",
+            "startretries=3",
+            "stopsignal=TERM",
+            "stopwaitsecs=15",
+            "stopasgroup=true",
+            "killasgroup=true",
+            f"stdout_logfile={log_dir.resolve() / (name + '.log')}",
+            "stdout_logfile_maxbytes=20MB",
+            "redirect_stderr=true",
+            "",
+        ]
+    lines += [
+        "[eventlistener:restart_limit]",
+        f"command={python} -m painfaq.serving.supervision listen --max-restarts {max_restarts} --window {window} "
+        f"--failed-file {shlex.quote(str(run_dir.resolve() / FAILED_FILE))}",
+        "events=PROCESS_STATE_EXITED,PROCESS_STATE_FATAL",
+        "autorestart=true",
+        # What the listener says (a restart, the limit reached) goes to the console running `make run`.
+        "stderr_logfile=/dev/stderr",
+        "stderr_logfile_maxbytes=0",
+        "",
+    ]
+    config = run_dir / "supervisord.conf"
+    config.write_text("\n".join(lines))
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    programs: Dict[str, str] = {}
+    for item in args.program:
+        name, _, command = item.partition("=")
+        if not name or not command:
+            raise SystemExit(f"--program must be NAME=COMMAND, got {item!r}")
+        programs[name] = command
+    run_dir = Path(args.run_dir)
+    (run_dir / FAILED_FILE).unlink(missing_ok=True)
+    config = write_config(run_dir, Path(args.log_dir), programs, args.max_restarts, args.window)
+    supervisord = Path(sys.executable).with_name("supervisord")
+    process = subprocess.Popen([str(supervisord), "-n", "-c", str(config)])
+
+    def forward(signum: int, _frame: object) -> None:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+    code = process.wait()
+    failed = run_dir / FAILED_FILE
+    if failed.exists():
+        print(f"supervision: stopped everything: {failed.read_text().strip()}", file=sys.stderr)
+        return 1
+    return code
+
+
+def listen(args: argparse.Namespace) -> int:
+    """supervisord event listener: stop everything after too many restarts in a row, or a FATAL program."""
+    from supervisor import childutils
+
+    exits: Dict[str, Deque[float]] = defaultdict(deque)
+    rpc = childutils.getRPCInterface(os.environ)
+    while True:
+        headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
+        event = headers.get("eventname", "")
+        fields = dict(token.split(":", 1) for token in payload.split()) if payload else {}
+        name = fields.get("processname", "?")
+        reason: Optional[str] = None
+        if event == "PROCESS_STATE_FATAL":
+            reason = f"{name} could not be started (see logs/{name}.log)"
+        elif event == "PROCESS_STATE_EXITED" and fields.get("expected") == "0":
+            now = time.monotonic()
+            window = exits[name]
+            window.append(now)
+            while window and now - window[0] > args.window:
+                window.popleft()
+            print(f"{name} exited unexpectedly ({len(window)} in {args.window:.0f} s); restarting", file=sys.stderr)
+            if len(window) > args.max_restarts:
+                reason = f"{name} died {len(window)} times within {args.window:.0f} s (see logs/{name}.log)"
+        childutils.listener.ok(sys.stdout)
+        if reason:
+            Path(args.failed_file).write_text(reason + "\n")
+            print(reason, file=sys.stderr)
+            rpc.supervisor.shutdown()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run_parser = commands.add_parser("run")
+    run_parser.add_argument("--run-dir", default=".run/supervision")
+    run_parser.add_argument("--log-dir", default="logs")
+    run_parser.add_argument("--program", action="append", default=[], help="NAME=COMMAND (repeat)")
+    run_parser.add_argument("--max-restarts", type=int, default=5)
+    run_parser.add_argument("--window", type=float, default=60.0)
+    listen_parser = commands.add_parser("listen")
+    listen_parser.add_argument("--max-restarts", type=int, default=5)
+    listen_parser.add_argument("--window", type=float, default=60.0)
+    listen_parser.add_argument("--failed-file", required=True)
+    args = parser.parse_args(argv)
+    return run(args) if args.command == "run" else listen(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

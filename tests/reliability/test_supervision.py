@@ -1,0 +1,168 @@
+"""`make run` under supervision (scripts/run.sh, painfaq/serving/supervision.py): a killed server is restarted
+and users keep getting answers (the apology while the action server restarts), SIGTERM stops everything
+cleanly, and too many restarts in a row stop everything with exit status 1."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+from reliability_helpers import write_endpoints
+
+from tests.harness.stack import REPO_ROOT, child_env, free_port
+
+pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.timeout(600)]
+
+
+class Supervised:
+    def __init__(self, tmp: Path, max_restarts: int) -> None:
+        self.tmp = tmp
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.rasa, self.actions, self.web = free_port(), free_port(), free_port()
+        env = child_env()
+        env.update(
+            RASA_PORT=str(self.rasa),
+            ACTION_PORT=str(self.actions),
+            WEB_PORT=str(self.web),
+            LOG_DIR=str(tmp / "logs"),
+            RUN_DIR=str(tmp / "run"),
+            ENDPOINTS=str(write_endpoints(tmp, self.actions, tmp / "tracker.db")),
+            SUPERVISE_MAX_RESTARTS=str(max_restarts),
+            PAINFAQ_RATE_PER_SENDER="off",
+            PAINFAQ_RATE_PER_ADDRESS="off",
+        )
+        self.output = open(tmp / "run.out", "wb")
+        self.process = subprocess.Popen(
+            ["bash", "scripts/run.sh"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.wait_ready(180)
+
+    def ready(self) -> bool:
+        try:
+            return (
+                requests.get(f"http://127.0.0.1:{self.rasa}/webhooks/rest/ready", timeout=2).status_code == 200
+                and requests.get(f"http://127.0.0.1:{self.actions}/health", timeout=2).status_code == 200
+            )
+        except requests.RequestException:
+            return False
+
+    def wait_ready(self, timeout: float) -> float:
+        started = time.monotonic()
+        while not self.ready():
+            assert self.process.poll() is None, self.log()
+            assert time.monotonic() - started < timeout, "not ready in time:\n" + self.log()
+            time.sleep(0.3)
+        return time.monotonic() - started
+
+    def pid(self, program: str) -> int:
+        conf = self.tmp / "run" / "supervision" / "supervisord.conf"
+        out = subprocess.run(
+            [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), "pid", program],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        ).stdout.strip()
+        return int(out)
+
+    def turn(self, sender: str, text: str = "how long does it last?") -> Dict[str, object]:
+        try:
+            reply = requests.post(
+                f"http://127.0.0.1:{self.rasa}/webhooks/rest/webhook",
+                json={"sender": sender, "message": text},
+                timeout=40,
+            )
+        except requests.RequestException as error:
+            return {"status": None, "error": type(error).__name__}
+        return {"status": reply.status_code, "text": " ".join(m.get("text", "") for m in reply.json())}
+
+    def log(self) -> str:
+        self.output.flush()
+        return (self.tmp / "run.out").read_text(errors="replace")[-4000:]
+
+    def stop(self) -> int:
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=60)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.output.close()
+
+
+@pytest.fixture
+def supervised(tmp_path) -> Iterator[callable]:
+    started: List[Supervised] = []
+
+    def start(max_restarts: int = 5) -> Supervised:
+        run = Supervised(tmp_path / f"run{len(started)}", max_restarts)
+        started.append(run)
+        return run
+
+    yield start
+    for run in started:
+        run.stop()
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_killed_servers_come_back_and_users_keep_getting_replies(supervised):
+    run = supervised()
+    assert run.turn("warm-up")["status"] == 200
+    actions = run.pid("actions")
+    os.kill(actions, signal.SIGKILL)
+    started = time.monotonic()
+    replies = []
+    while time.monotonic() - started < 12:
+        replies.append(run.turn(f"during-{len(replies)}"))
+        time.sleep(0.5)
+    assert all(r["status"] == 200 for r in replies), replies  # the apology, never an error, while it restarts
+    assert any("something went wrong" in str(r["text"]) for r in replies[:3]), replies[:3]
+    assert "anxiety" in str(replies[-1]["text"]).lower(), replies[-1]  # answering again
+    assert run.pid("actions") != actions
+    # The Rasa server: restarted too, and ready again.
+    rasa = run.pid("rasa")
+    os.kill(rasa, signal.SIGKILL)
+    time.sleep(1)
+    assert run.wait_ready(120) < 120
+    assert run.pid("rasa") != rasa
+    assert run.turn("after-rasa")["status"] == 200
+    assert "exited unexpectedly" in run.log()
+    # SIGTERM stops everything: exit status 0, no server left.
+    pids = [run.pid(name) for name in ("actions", "rasa", "demo")]
+    assert run.stop() == 0
+    time.sleep(1)
+    assert not [pid for pid in pids if alive(pid)]
+
+
+def test_too_many_restarts_in_a_row_stop_everything_with_a_message(supervised):
+    run = supervised(max_restarts=1)
+    for _ in range(2):
+        os.kill(run.pid("actions"), signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and run.process.poll() is None:
+            try:
+                run.pid("actions")
+                break
+            except ValueError:  # between a death and the restart supervisorctl prints no pid
+                time.sleep(0.2)
+        time.sleep(4)  # counted as started (startsecs), then killed again
+    assert run.process.wait(timeout=60) == 1
+    assert "actions died 2 times" in run.log()
