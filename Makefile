@@ -13,8 +13,8 @@ help:  ## List the targets
 setup:  ## Create .venv (Python 3.8-3.10, pinned deps) and the spaCy pipeline; no-op when up to date
 	@bash scripts/setup.sh
 
-lint: setup  ## ruff (lint + format check) and mypy, configured in pyproject.toml
-	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+lint: setup  ## ruff (lint + format check) and mypy (pyproject.toml); hadolint and systemd-analyze on deploy/
+	@.venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy && bash scripts/lint_deploy.sh
 
 model: setup  ## Train a model only if none exists for the current data/config
 	@bash scripts/model.sh >/dev/null

@@ -1,0 +1,46 @@
+"""Container entrypoint (deploy/docker/Dockerfile): `rasa`, `actions` or `staff` runs that one server in the
+foreground, listening on all interfaces of the container, configured by environment (docs/production.md)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+from painfaq import settings
+
+
+def newest_model() -> str:
+    models = sorted((settings.REPO_ROOT / "models").glob("painfaq-*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise SystemExit("container: no trained model in models/ (the image build runs scripts/model.sh)")
+    return str(models[-1])
+
+
+def command(server: str, env: Dict[str, str]) -> List[str]:
+    python = sys.executable
+    if server == "rasa":
+        return [python, "-m", "painfaq.serving.rasa_server", "run", "--model", newest_model(),
+                "--port", env.get("RASA_PORT", "5005"), "--endpoints", "endpoints.production.yml",
+                "--credentials", "credentials.yml"]  # fmt: skip
+    if server == "actions":
+        env.setdefault("SANIC_HOST", "0.0.0.0")
+        return [python, "-m", "painfaq.serving.action_server", "--actions", "actions",
+                "--port", env.get("ACTION_PORT", "5055")]  # fmt: skip
+    if server == "staff":
+        return [python, str(Path("scripts") / "serve_demo.py"), "--host", "0.0.0.0",
+                "--port", env.get("WEB_PORT", "8080"), "--rasa-url", env.get("RASA_URL", "http://localhost:5005")]  # fmt: skip
+    raise SystemExit(f"container: unknown server {server!r}; one of: rasa, actions, staff")
+
+
+def main() -> None:
+    server = sys.argv[1] if len(sys.argv) > 1 else "rasa"
+    env = dict(os.environ)
+    argv = command(server, env)
+    os.chdir(settings.REPO_ROOT)
+    os.execve(argv[0], argv, env)
+
+
+if __name__ == "__main__":
+    main()
