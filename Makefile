@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup lint staff-user review-export review-eval bench-inbox train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
+.PHONY: help setup lint chaos staff-user review-export review-eval bench-inbox train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ review-eval: model  ## Running model (OLD=models/....tar.gz) vs the new one on t
 
 bench-inbox: setup  ## Review inbox on N=100000 seeded conversations: first sync, opening the inbox -> results/inbox.json
 	@source scripts/env.sh && $(PY) -m scripts.bench_inbox -n $(or $(N),100000)
+
+chaos: model  ## Kill a random server every 30 s while 20 users talk, both profiles, 10 min each -> results/chaos.json
+	@source scripts/env.sh && $(PY) -m scripts.chaos --minutes $(or $(MINUTES),10) --users $(or $(USERS),20) --kill-every $(or $(EVERY),30) $(if $(PROFILE),--profile $(PROFILE))
 
 clean:  ## Remove the venv, models and local databases
 	rm -rf .venv models rasa_tracker.db test-artifacts .pytest_cache

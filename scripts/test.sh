@@ -29,6 +29,11 @@ run "real-user report" "$PY" -m scripts.eval_real --model "$(bash scripts/model.
   --floor dev:false_alarm_rate=0.08 --floor test:right=0.2 --floor test:oos_declined=0.38 \
   --floor test:red_flag_recall=0.7 --floor test:crisis_recall=0.85 --floor test:false_alarm_rate=0.24
 
+# The short chaos run (make chaos is the full one): 5 users for a minute, a random server killed every 15 s
+# under supervision; fails on any lost, duplicated or reordered message in the tracker store.
+run "chaos (short)" "$PY" -m scripts.chaos --profile embedded --minutes 1 --users 5 --kill-every 15 \
+  --fail-on-integrity --out results/chaos_short.json
+
 if [ ${#failures[@]} -gt 0 ]; then
   echo "FAILED: ${failures[*]}"
   exit 1

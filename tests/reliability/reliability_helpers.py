@@ -52,7 +52,7 @@ def raw_post(
     parts = urlsplit(url)
     data = body if isinstance(body, bytes) else (body.encode() if isinstance(body, str) else json.dumps(body).encode())
     conn = http.client.HTTPConnection(
-        parts.hostname, parts.port, timeout=timeout, source_address=(source, 0) if source else None
+        parts.hostname or "127.0.0.1", parts.port, timeout=timeout, source_address=(source, 0) if source else None
     )
     started = time.monotonic()
     try:
