@@ -210,6 +210,27 @@ def start_instance(name: str, profile: str, workdir: Path, env: Dict[str, str], 
     raise SystemExit(f"chaos: {name} did not start; see {instance.run_dir / 'run.out'}")
 
 
+def leftovers(instances: List[Instance]) -> List[str]:
+    """Server processes of these instances still running after they were stopped (orphaned workers)."""
+    ports = {str(port) for i in instances for port in (i.rasa, i.actions, i.web)}
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        words = {a.decode(errors="replace") for a in args}
+        if "--port" in words and words & ports and any("painfaq" in w or "serve_demo" in w for w in words):
+            found.append(f"{proc.name}: {' '.join(sorted(words & ports))}")
+            try:
+                os.kill(int(proc.name), signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    return found
+
+
 def stop(instances: List[Instance]) -> None:
     for instance in instances:
         if instance.process and instance.process.poll() is None:
@@ -279,12 +300,21 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
             thread.join(timeout=60)
         time.sleep(2)  # the last turns' events are stored
         integrity = {"lost": 0, "duplicated": 0, "reordered": 0}
+        examples: List[Dict[str, Any]] = []
         for sender, messages in sent.items():
-            for key, value in check_conversation(messages, stored_messages(profile, db, sender)).items():
+            stored = stored_messages(profile, db, sender)
+            problems = check_conversation(messages, stored)
+            for key, value in problems.items():
                 integrity[key] += value
+            if any(problems.values()) and len(examples) < 5:
+                examples.append({"sender": sender, "sent": messages, "stored": stored, "problems": problems})
         recovery = recovery_after(kills, outcome.replies)
+        stop(instances)
+        time.sleep(2)
+        left = leftovers(instances)
         return {
             "profile": profile,
+            "processes_left_after_stop": left,
             "instances": len(instances),
             "users": users,
             "seconds": seconds,
@@ -298,7 +328,7 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
             "worst_recovery_seconds": max((r for r in recovery if r is not None), default=0.0),
             "kills_not_recovered_before_the_end": sum(1 for r in recovery if r is None),
             "longest_apology_run_seconds": longest_apology_run(outcome.replies),
-            "tracker_store": {"conversations": len(sent), **integrity},
+            "tracker_store": {"conversations": len(sent), **integrity, "examples": examples},
         }
     finally:
         stop(instances)

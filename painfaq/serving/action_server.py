@@ -28,6 +28,7 @@ import pluggy
 
 from painfaq import rasa_patches, settings
 from painfaq.rasa_patches import speedups
+from painfaq.serving import supervision
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +62,12 @@ def harden(app: Any) -> Any:
         return response.json({"error": "internal error" if status >= 500 else type(exception).__name__}, status=status)
 
     app.error_handler.add(Exception, on_error)
+
+    async def die_with_parent(_app: Any, _loop: Any) -> None:
+        # A worker must not outlive its main process (painfaq.serving.supervision.die_with_parent).
+        supervision.die_with_parent()
+
+    app.register_listener(die_with_parent, "before_server_start")
     return app
 
 

@@ -53,7 +53,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from painfaq import settings
-from painfaq.serving import shared_limits
+from painfaq.serving import shared_limits, supervision
 from painfaq.serving.privacy import install_log_masking
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_header
 
@@ -453,6 +453,11 @@ class GuardedRestInput(InputChannel):
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.listener("before_server_start")
+        async def die_with_parent(_app: Any, _loop: Any) -> None:
+            # A worker must not outlive its main process (painfaq.serving.supervision.die_with_parent).
+            supervision.die_with_parent()
 
         @webhook.route("/ready", methods=["GET"])
         async def ready(request: Request) -> HTTPResponse:

@@ -26,6 +26,24 @@ from pathlib import Path
 from typing import Deque, Dict, List, Optional
 
 FAILED_FILE = "failed"
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(signum: int = signal.SIGTERM) -> None:
+    """Ask Linux to send `signum` to this process when its parent dies.
+
+    A Sanic worker (Rasa's and rasa_sdk's, with SANIC_WORKERS > 1) is a child of the server's main process;
+    if the main process is killed, the workers would otherwise live on as orphans, still holding the port,
+    and the restarted server could not take it over. Called in every server process when it starts (the
+    channel's and the action server's `before_server_start` listeners). No-op off Linux.
+    """
+    import ctypes
+    import ctypes.util
+
+    if not sys.platform.startswith("linux"):
+        return
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
 
 
 def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_restarts: int, window: float) -> Path:
