@@ -282,15 +282,12 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
                 continue
             next_kill += kill_every
             instance = rng.choice(instances)
-            candidates = [(program, pid) for program, pids in instance.pids().items() for pid in pids]
+            running = instance.pids()  # one supervisorctl round per program, once per kill
+            candidates = [(program, pid) for program, pids in running.items() for pid in pids]
             if not candidates:
                 continue
             program, pid = rng.choice(candidates)
-            role = (
-                program
-                if program != "rasa"
-                else ("rasa parent" if pid == instance.pids()["rasa"][0] else "rasa worker")
-            )
+            role = program if program != "rasa" else ("rasa parent" if pid == running["rasa"][0] else "rasa worker")
             try:
                 os.kill(pid, signal.SIGKILL)
                 kills.append((time.monotonic(), f"{instance.name}: {role} (pid {pid})"))
