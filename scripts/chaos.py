@@ -102,7 +102,7 @@ def user(sender: str, instance: Instance, deadline: float, outcome: Outcome, sen
     session = requests.Session()
     turn = 0
     while time.monotonic() < deadline:
-        text = QUESTIONS[turn % len(QUESTIONS)]
+        text = f"{QUESTIONS[turn % len(QUESTIONS)]} #{turn}"  # unique, so the store check needs no guessing
         turn += 1
         try:
             reply = session.post(instance.url(), json={"sender": sender, "message": text}, timeout=45)
@@ -118,7 +118,7 @@ def user(sender: str, instance: Instance, deadline: float, outcome: Outcome, sen
             kind = "failed"
             time.sleep(1.0)  # a refused connection returns at once: do not spin
         outcome.add(kind)
-        sent[sender].append((text, kind))
+        sent[sender].append((text, kind, round(time.time(), 1)))
         time.sleep(random.uniform(0.5, 1.5))  # reading the reply
 
 
@@ -134,23 +134,25 @@ def stored_messages(profile: str, db: Any, sender: str) -> List[str]:
 
 
 def check_conversation(sent: List[tuple], stored: List[str]) -> Dict[str, int]:
-    """Messages that got an HTTP 200 must be stored once, in order; one without an answer may or may not be."""
-    problems = {"lost": 0, "duplicated": 0, "reordered": 0}
-    position = 0
-    for text, kind in sent:
-        if position < len(stored) and stored[position] == text:
-            position += 1
+    """Messages that got an HTTP 200 must be stored once, in order; one without an answer may or may not be.
+
+    Every sent text is unique (the users number their messages), so each stored message maps to one send."""
+    order = {entry[0]: index for index, entry in enumerate(sent)}
+    counts: Dict[str, int] = {}
+    for text in stored:
+        counts[text] = counts.get(text, 0) + 1
+    lost = sum(1 for text, kind, *_ in sent if kind != "failed" and text not in counts)
+    duplicated = sum(n - 1 for n in counts.values() if n > 1)
+    reordered, latest = 0, -1
+    seen = set()
+    for text in stored:
+        if text in seen or text not in order:
             continue
-        if kind == "failed":
-            continue  # the turn died with the process: not stored is allowed
-        if text in stored[position + 1 :]:
-            problems["reordered"] += 1
-        else:
-            problems["lost"] += 1
-    extra = len(stored) - position
-    if extra > 0:
-        problems["duplicated"] += extra
-    return problems
+        seen.add(text)
+        if order[text] < latest:
+            reordered += 1  # stored after a message that was sent later
+        latest = max(latest, order[text])
+    return {"lost": lost, "duplicated": duplicated, "reordered": reordered}
 
 
 def recovery_after(kills: List[tuple], replies: List[tuple]) -> List[Optional[float]]:
@@ -290,7 +292,7 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
             role = program if program != "rasa" else ("rasa parent" if pid == running["rasa"][0] else "rasa worker")
             try:
                 os.kill(pid, signal.SIGKILL)
-                kills.append((time.monotonic(), f"{instance.name}: {role} (pid {pid})"))
+                kills.append((time.monotonic(), f"{instance.name}: {role} (pid {pid}) at {time.time():.1f}"))
             except ProcessLookupError:
                 pass
         for thread in threads:

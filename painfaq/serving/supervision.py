@@ -4,8 +4,9 @@
 
 `run` writes a supervisord configuration (one program per server: restarted when it exits, with
 supervisord's growing delay between start attempts; output to logs/<program>.log) and runs supervisord in the
-foreground. Ctrl-C or SIGTERM stops every program (SIGTERM, then SIGKILL after 15 s; whole process groups, so
-Rasa's and Sanic's workers too) and then supervisord.
+foreground. Ctrl-C or SIGTERM stops every program, in the reverse of the order given (SIGTERM, then SIGKILL
+after 15 s; whole process groups, so Rasa's and Sanic's workers too) and then supervisord. A server given
+SIGTERM stops accepting connections and finishes the requests in progress first (Sanic's graceful shutdown).
 
 A limit on restarts in a row: the event listener (`listen`) counts a program's unexpected exits; more than
 `--max-restarts` within `--window` seconds, or a program that cannot start at all (FATAL), stops everything:
@@ -72,10 +73,13 @@ def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_res
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "",
     ]
-    for name, command in programs.items():
+    for position, (name, command) in enumerate(programs.items()):
         lines += [
             f"[program:{name}]",
             f"command={command}",
+            # Started in the order given and stopped in reverse, one after the other: the Rasa server drains
+            # its turns in progress while the action server they call is still up.
+            f"priority={100 + 10 * position}",
             "autostart=true",
             # Restart whatever the exit: a server that exits is down, whatever its exit code says.
             "autorestart=true",

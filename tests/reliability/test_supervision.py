@@ -4,9 +4,12 @@ cleanly, and too many restarts in a row stop everything with exit status 1."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Dict, Iterator, List
@@ -169,3 +172,48 @@ def test_too_many_restarts_in_a_row_stop_everything_with_a_message(supervised):
         time.sleep(4)  # counted as started (startsecs), then killed again
     assert run.process.wait(timeout=60) == 1
     assert "actions died 2 times" in run.log(tail=0), run.log()
+
+
+def stored_events(tracker_db: Path, sender: str) -> List[Dict[str, object]]:
+    with sqlite3.connect(tracker_db) as conn:
+        rows = conn.execute("SELECT data FROM events WHERE sender_id = ? ORDER BY id", (sender,)).fetchall()
+    return [json.loads(row[0]) for row in rows]
+
+
+def test_sigterm_finishes_the_turn_in_progress_and_stores_it_whole(supervised):
+    """Graceful shutdown: a turn in progress when SIGTERM arrives is answered and stored completely, the Rasa
+    server takes no new connection meanwhile, and everything still exits with status 0."""
+    run = supervised()
+    assert run.turn("warm-up")["status"] == 200
+    actions = run.pid("actions")
+    os.kill(actions, signal.SIGSTOP)  # the turn below waits on the action server: "in progress"
+    try:
+        in_progress: Dict[str, object] = {}
+        worker = threading.Thread(target=lambda: in_progress.update(run.turn("draining")))
+        worker.start()
+        time.sleep(1.5)
+        os.kill(run.process.pid, signal.SIGTERM)
+        # The demo server stops first, then Rasa, which closes its listening socket and drains.
+        refused = False
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not refused:
+            try:
+                requests.get(f"http://127.0.0.1:{run.rasa}/webhooks/rest/ready", timeout=1)
+            except requests.ConnectionError:
+                refused = True
+            time.sleep(0.2)
+        assert refused, "the Rasa server still accepted connections after SIGTERM:\n" + run.log()
+        assert worker.is_alive(), in_progress  # the turn is still waiting on the (stopped) action server
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    worker.join(timeout=30)
+    assert in_progress.get("status") == 200, in_progress
+    text = str(in_progress.get("text", "")).lower()
+    assert "something went wrong" not in text and "anxiety" in text, text  # the real answer, not the apology
+    assert run.process.wait(timeout=60) == 0, run.log()
+    events = stored_events(run.tmp / "tracker.db", "draining")
+    texts = [e.get("text") for e in events if e.get("event") == "user"]
+    assert texts == ["how long does it last?"], texts
+    # Stored whole: the bot's answer and the closing action_listen after the user's message.
+    assert any(e.get("event") == "bot" for e in events), events
+    assert events[-1].get("event") == "action" and events[-1].get("name") == "action_listen", events[-3:]
