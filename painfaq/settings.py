@@ -77,6 +77,11 @@ ACTION_TIMEOUT = _define("PAINFAQ_ACTION_TIMEOUT", None, "seconds Rasa waits for
 RATE_LIMIT_REDIS_URL = _define(
     "PAINFAQ_RATE_LIMIT_REDIS_URL", None, "redis://... to count the limits in Redis, shared by workers and instances"
 )
+LOCK_LEASE_SECONDS = _define(
+    "PAINFAQ_LOCK_LEASE_SECONDS",
+    "10",
+    "Redis lock store: a conversation ticket's lease, renewed every third of it while its turn waits or runs",
+)
 ACTION_SERVER_TOKEN = _define(
     "ACTION_SERVER_TOKEN", "", "shared secret between Rasa and the action server (scripts/run.sh makes one per run)"
 )

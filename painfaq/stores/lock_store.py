@@ -16,19 +16,32 @@ script that Redis runs atomically (one round trip instead of Rasa's three, or a 
 the rarer expiry update runs in a WATCH/MULTI transaction, retried on conflict. So tickets are unique
 and no update is lost. Use it with `type: painfaq.stores.lock_store.AtomicRedisLockStore` in the
 endpoints file; it takes the same settings as `type: redis`.
+
+Tickets are leases. Rasa gives a ticket a fixed lifetime (60 s): when the worker holding it is killed, every
+later message of that conversation waits up to a minute; the turns queued behind it time out, their own
+tickets expire while they wait, and they end in a LockError, never stored (`make chaos` lost 14 messages
+this way in 10 minutes). Here a ticket lives `PAINFAQ_LOCK_LEASE_SECONDS` (10 s) and the turn that holds it
+renews it every third of that, from the moment it is issued until the turn ends; a killed worker stops
+renewing, so its ticket lapses within one lease and the next turn goes ahead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
-from typing import Any, Callable, Optional, Text, Tuple, TypeVar
+from contextlib import asynccontextmanager, suppress
+from typing import Any, AsyncGenerator, Callable, Optional, Text, Tuple, TypeVar
 
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from painfaq import settings
+
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -83,6 +96,40 @@ class AtomicRedisLockStore(RedisLockStore):
             )
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+
+    @asynccontextmanager
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncGenerator[TicketLock, None]:
+        """Rasa's ticket lock, with the ticket held as a renewed lease (`lock_lifetime` is not used)."""
+        lease = self.lease_seconds()
+        ticket = self.issue_ticket(conversation_id, lease)
+        renewer = asyncio.ensure_future(self._renew(conversation_id, ticket, lease))
+        try:
+            # Poll at most every 0.2 s: with leases the wait for a dead worker's ticket is short anyway.
+            yield await self._acquire_lock(conversation_id, ticket, min(wait_time_in_seconds, 0.2))
+        finally:
+            renewer.cancel()
+            with suppress(asyncio.CancelledError):
+                await renewer
+            self.cleanup(conversation_id, ticket)
+
+    @staticmethod
+    def lease_seconds() -> float:
+        return max(1.0, settings.LOCK_LEASE_SECONDS.number())
+
+    async def _renew(self, conversation_id: Text, ticket: int, lease: float) -> None:
+        while True:
+            await asyncio.sleep(lease / 3)
+            try:
+                self.renew_ticket(conversation_id, ticket, lease)
+            except Exception as error:  # Redis away for a moment: the next renewal may succeed
+                logger.warning("could not renew the conversation lock's lease: %s", error)
+
+    def renew_ticket(self, conversation_id: Text, ticket: int, lease: float) -> bool:
+        """Move `ticket`'s expiry to now + `lease`; False if the ticket is gone (it had lapsed)."""
+        key = self.key_prefix + conversation_id
+        return bool(self._scripts()["renew"](keys=[key], args=[time.time(), lease, ticket]))
 
     def update_lock(self, conversation_id: Text) -> None:
         def change(lock: Optional[TicketLock]) -> Tuple[Optional[TicketLock], None]:
@@ -151,6 +198,31 @@ if #tickets > 0 then number = tonumber(cjson.decode(tickets[#tickets]).number) +
 table.insert(tickets, cjson.encode({number = number, expires = now + tonumber(ARGV[2])}))
 write(KEYS[1], conversation_id, tickets)
 return number
+""",
+    # ARGV: now, lease, ticket number -> 1 after moving that ticket's expiry to now + lease, 0 if it is gone
+    "renew": """
+local raw = redis.call('GET', KEYS[1])
+if not raw then return 0 end
+local lock = cjson.decode(raw)
+local now, lease, number = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local tickets, found = {}, 0
+for i, ticket in ipairs(lock.tickets or {}) do
+  local data = cjson.decode(ticket)
+  if tonumber(data.number) == number then
+    if now > tonumber(data.expires) then return 0 end
+    ticket = cjson.encode({number = number, expires = now + lease})
+    found = 1
+  end
+  tickets[i] = ticket
+end
+if found == 0 then return 0 end
+local parts = {}
+for i, ticket in ipairs(tickets) do parts[i] = cjson.encode(ticket) end
+local conversation_id = lock.conversation_id
+if type(conversation_id) ~= 'string' then conversation_id = '' end
+redis.call('SET', KEYS[1], '{"conversation_id": ' .. cjson.encode(conversation_id) ..
+  ', "tickets": [' .. table.concat(parts, ', ') .. ']}')
+return 1
 """,
     # ARGV: now, ticket number -> drop it (and expired ones); delete the lock if no ticket is left
     "cleanup": _LUA_KEEP

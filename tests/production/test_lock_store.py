@@ -99,3 +99,79 @@ def test_scripts_read_and_write_rasas_lock_format(services):
     assert store.get_lock(conversation) is None
     assert store.issue_ticket(conversation, 60) == 0  # numbering starts again, as in Rasa
     store.cleanup(conversation, 0)
+
+
+def _hold_the_lock_forever(redis_env: dict, conversation: str) -> None:
+    """A worker's turn that never ends: run in a child process, which the test kills."""
+    import asyncio
+
+    class Services:  # make_store reads services.redis.env()
+        class redis:
+            @staticmethod
+            def env() -> dict:
+                return redis_env
+
+    async def turn() -> None:
+        async with make_store(Services).lock(conversation):
+            await asyncio.sleep(3600)
+
+    asyncio.run(turn())
+
+
+def test_a_killed_workers_ticket_lapses_within_one_lease(services, monkeypatch):
+    """A worker killed (SIGKILL) mid-turn never releases its ticket: the next turn of that conversation waits
+    about one lease (here 1 s), not Rasa's 60 s ticket lifetime."""
+    import asyncio
+    import multiprocessing
+    import os
+    import signal
+
+    monkeypatch.setenv("PAINFAQ_LOCK_LEASE_SECONDS", "1")
+    store = make_store(services)
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    worker = multiprocessing.get_context("fork").Process(
+        target=_hold_the_lock_forever, args=(services.redis.env(), conversation)
+    )
+    worker.start()
+    deadline = time.monotonic() + 10
+    while store.get_lock(conversation) is None:
+        assert time.monotonic() < deadline, "the worker never took the lock"
+        time.sleep(0.05)
+    time.sleep(1.5)  # the worker renews its lease meanwhile: still held
+    assert store.get_lock(conversation).tickets, "a live worker's ticket must not lapse"
+    os.kill(worker.pid, signal.SIGKILL)
+    worker.join()
+
+    async def next_turn() -> float:
+        started = time.monotonic()
+        async with store.lock(conversation):
+            return time.monotonic() - started
+
+    waited = asyncio.run(next_turn())
+    assert waited < 2.5, waited
+    assert store.get_lock(conversation) is None
+
+
+def test_a_live_turn_keeps_its_ticket_past_the_lease(services, monkeypatch):
+    """The lease is renewed while the turn runs: a turn three leases long is never overtaken by the next one."""
+    import asyncio
+
+    monkeypatch.setenv("PAINFAQ_LOCK_LEASE_SECONDS", "1")
+    store = make_store(services)
+    conversation = f"c-{uuid.uuid4().hex[:8]}"
+    order = []
+
+    async def turn(name: str, hold: float) -> None:
+        async with store.lock(conversation):
+            order.append(f"{name} start")
+            await asyncio.sleep(hold)
+            order.append(f"{name} end")
+
+    async def both() -> None:
+        first = asyncio.ensure_future(turn("long", 3.0))
+        await asyncio.sleep(0.1)
+        await asyncio.gather(first, turn("next", 0.0))
+
+    asyncio.run(both())
+    assert order == ["long start", "long end", "next start", "next end"]
+    assert store.renew_ticket(conversation, 0, 1.0) is False  # released tickets cannot be renewed
