@@ -14,8 +14,9 @@ painfaq.safety.rules.finding_from_parse_data rebuilds it).
 When the rules find nothing, a second, learned layer decides (painfaq/safety/learned.py, trained with the
 model on the NLU examples of `crisis` and `red_flag` against all others). It reads the whole message,
 whereas the intent classifier reads only the question of a long one:
-- crisis probability >= `crisis_threshold`: intent `crisis` with confidence 1.0, as for a rule finding
-  (crisis is never softened);
+- crisis probability >= `crisis_threshold`, and the message uses the language of despair, self-harm or
+  ending things (`learned_crisis_cues` in content/safety.yml; the n-grams alone read "sharp pain next to my
+  spine" as crisis): intent `crisis` with confidence 1.0, as for a rule finding (crisis is never softened);
 - red-flag probability >= `red_flag_threshold`: the answer stays, and the message key `safety_suspected`
   tells the actions to add the warning-sign note under it. A guess never replaces an answer. When the
   message only denies red flags ("no numbness, no bladder problems - is it anxiety?", config
@@ -193,7 +194,7 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         p = safety_model.probabilities(self._model, text)
         ranking = self._rescaled_without(message, {"red_flag", "crisis"})
         message.set(LEARNED_KEY, {k: round(v, 4) for k, v in p.items()}, add_to_output=True)
-        if p.get("crisis", 0.0) >= float(self.component_config["crisis_threshold"]):
+        if p.get("crisis", 0.0) >= float(self.component_config["crisis_threshold"]) and self.net.has_crisis_cue(text):
             # Like a rule finding: certain for the policies, so FallbackClassifier cannot turn it into a
             # "did you mean" (the probability stays in `safety_nlu`).
             crisis = {INTENT_NAME_KEY: "crisis", PREDICTED_CONFIDENCE_KEY: 1.0}

@@ -132,6 +132,7 @@ class SafetyNet:
         self._gap_stops: List[str] = list(matching.get("gap_stops", []))
         self._default_window: int = int(matching.get("context_window", 3))
         self._near_window: int = int(matching.get("near_window", 8))
+        self._crisis_cues = [re.compile(p, re.IGNORECASE) for p in content.get("learned_crisis_cues", [])]
         general = matching.get("general_question", {})
         self._gq_window: int = int(general.get("window", 3))
         self._gq_personal: Set[str] = set(general.get("personal_words", []))
@@ -248,6 +249,15 @@ class SafetyNet:
             )
             for m in ordered
         ], noted
+
+    def has_crisis_cue(self, text: str) -> bool:
+        """True when the message uses the language of despair, self-harm or ending things
+        (`learned_crisis_cues`); without such a cue the learned layer may not give the crisis reply. True for
+        every message when the content lists no cues (the layer then decides alone, as before)."""
+        if not self._crisis_cues:
+            return True
+        plain = text.translate(_QUOTES)
+        return any(cue.search(plain) for cue in self._crisis_cues)
 
     def only_negated_red_flags(self, text: str) -> bool:
         """True if the message mentions red-flag symptoms only to deny them ("no numbness, no bladder

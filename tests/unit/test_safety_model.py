@@ -98,3 +98,29 @@ def test_rules_still_come_first(trained: Any):
     message = parsed("I fell down the stairs this morning and my back hurts, does yoga help?", [("faq_yoga", 0.9)])
     trained.process([message])
     assert message.get("intent")["name"] == "red_flag" and message.get("safety")["rule_id"]
+
+
+def test_without_the_language_of_despair_the_layer_cannot_give_the_crisis_reply(trained: Any, monkeypatch):
+    """`learned_crisis_cues` (content/safety.yml): an ordinary symptom question the n-grams score as crisis
+    keeps its answer; the same score with words of despair or self-harm gives the crisis reply."""
+    monkeypatch.setattr(
+        safety_model, "probabilities", lambda model, text: {"crisis": 0.9, "red_flag": 0.0, "other": 0.1}
+    )
+    symptom = parsed(
+        "I have been experiencing sharp pain in the mid point of my back, right next to my spine?",
+        [("out_of_scope", 0.7), ("faq_signs", 0.3)],
+    )
+    trained.process([symptom])
+    assert symptom.get("intent")["name"] == "out_of_scope"
+    despair = parsed("my back hurts every day and honestly I feel like giving up", [("faq_relief_overview", 0.9)])
+    trained.process([despair])
+    assert despair.get("intent") == {"name": "crisis", "confidence": 1.0}
+
+
+def test_every_crisis_training_example_carries_a_crisis_cue(trained: Any):
+    """A crisis example the cue list does not cover could be learned but never acted on: extend the list."""
+    crisis = [text for text, intent in nlu_examples() if intent == "crisis"]
+    assert len(crisis) > 20
+    assert [text for text in crisis if not trained.net.has_crisis_cue(text)] == []
+    ordinary = ["does yoga help with back pain from stress", "I have a dull ache next to my spine, is it anxiety?"]
+    assert not any(trained.net.has_crisis_cue(text) for text in ordinary)
