@@ -338,9 +338,11 @@ class SafetyNet:
                     out.append(form)
         return out
 
-    def _phrase_lemmas(self, phrases: Sequence[str]) -> Tuple[Tuple[str, ...], ...]:
+    def _phrase_lemmas(self, phrases: Sequence[Any]) -> Tuple[Tuple[str, ...], ...]:
+        """Each phrase as its lemmas; a nested list (several shared marker lists in one setting) is merged."""
         out = []
-        for phrase in phrases:
+        flat = [p for item in phrases for p in (item if isinstance(item, list) else [item])]
+        for phrase in flat:
             phrase = str(phrase)
             out.append((END,) if phrase == END else tuple(t.lemma_ for t in self._analyse(phrase)))
         return tuple(out)
