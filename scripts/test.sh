@@ -22,11 +22,11 @@ run "test stories" bash scripts/test_stories.sh
 run "NLU holdout report" "$PY" -m scripts.eval_nlu --model "$(bash scripts/model.sh)"
 if [ -f scripts/eval_safety.py ]; then run "safety report" "$PY" -m scripts.eval_safety; fi
 # Real people's messages over REST (docs/real-users.md). Regression floors a little below the measured
-# figures (dev: right 58.5%, OOS declined 67.6%, red flag 91.7%, crisis 97.0%, false alarms 6.1%;
-# test: 23.4%, 42.2%, 72.7%, 88.9%, 21.5%); the targets themselves are far above them.
+# figures (dev, 275 messages: right 54.9%, OOS declined 72.7%, red flag 84.6%, crisis 97.3%, false alarms
+# 4.0%; test: 31.9%, 44.1%, 72.7%, 88.9%, 21.5%); the targets themselves are far above them.
 run "real-user report" "$PY" -m scripts.eval_real --model "$(bash scripts/model.sh)" \
-  --floor dev:right=0.55 --floor dev:oos_declined=0.6 --floor dev:red_flag_recall=0.8 --floor dev:crisis_recall=0.95 \
-  --floor dev:false_alarm_rate=0.08 --floor test:right=0.2 --floor test:oos_declined=0.38 \
+  --floor dev:right=0.5 --floor dev:oos_declined=0.65 --floor dev:red_flag_recall=0.8 --floor dev:crisis_recall=0.95 \
+  --floor dev:false_alarm_rate=0.08 --floor test:right=0.25 --floor test:oos_declined=0.38 \
   --floor test:red_flag_recall=0.7 --floor test:crisis_recall=0.85 --floor test:false_alarm_rate=0.24
 
 # The short chaos run (make chaos is the full one): 5 users for a minute, a random server killed every 15 s
