@@ -77,6 +77,11 @@ ACTION_TIMEOUT = _define("PAINFAQ_ACTION_TIMEOUT", None, "seconds Rasa waits for
 RATE_LIMIT_REDIS_URL = _define(
     "PAINFAQ_RATE_LIMIT_REDIS_URL", None, "redis://... to count the limits in Redis, shared by workers and instances"
 )
+LISTEN_FD = _define(
+    "PAINFAQ_LISTEN_FD",
+    None,
+    "serve Rasa on this inherited listening socket (set by the supervisor, which holds the port across restarts)",
+)
 LOCK_LEASE_SECONDS = _define(
     "PAINFAQ_LOCK_LEASE_SECONDS",
     "10",

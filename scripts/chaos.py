@@ -194,7 +194,7 @@ def start_instance(name: str, profile: str, workdir: Path, env: Dict[str, str], 
             ACTION_SERVER_URL=f"http://127.0.0.1:{instance.actions}/webhook", RASA_WORKERS="2", ACTION_WORKERS="2"
         )
         script = "scripts/run_production.sh"
-    out = open(instance.run_dir / "run.out", "wb")
+    out = open(instance.run_dir / "run.out", "ab")  # appended to, as supervisord also writes through /dev/stderr
     instance.process = subprocess.Popen(
         ["bash", script], cwd=REPO_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
     )

@@ -35,7 +35,7 @@ export PAINFAQ_ENDPOINTS=$endpoints
 source scripts/lib/processes.sh
 supervise \
   "actions=env SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
-  "rasa=$python -m painfaq.serving.rasa_server run --model $model --port $RASA_PORT --endpoints $endpoints --credentials credentials.yml --cors $CORS_ORIGINS" \
+  "rasa@tcp://${RASA_INTERFACE:-0.0.0.0}:$RASA_PORT=$python -m painfaq.serving.rasa_server run --model $model --port $RASA_PORT --endpoints $endpoints --credentials credentials.yml --cors $CORS_ORIGINS" \
   "demo=$python scripts/serve_demo.py --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
 echo "run: supervising the action server, Rasa and the demo page (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/demo.log, $LOG_DIR/supervisord.log)"
 

@@ -11,6 +11,8 @@ Each module says what it changes, why, and which test shows the behaviour stays 
 * `action_timeout`: how long Rasa waits for the action server (Rasa's is a 300 s constant);
 * `tracker_store_errors`: a tracker-store error fails the turn instead of silently starting a new
   conversation in memory (tests/reliability/test_faults*.py).
+* `listen_socket`: under supervision, Rasa serves on the listening socket the supervisor holds across
+  restarts (tests/reliability/test_supervision.py).
 
 Nothing outside this package assigns to attributes of `rasa` or `rasa_sdk` modules or classes, and nothing
 is patched on import: `apply_all()` is called by the launchers only (painfaq/serving/rasa_server.py,
@@ -53,6 +55,12 @@ def apply_to_rasa_server(action_timeout_seconds: float) -> None:
     agent_loading.apply()
     action_timeout.apply(action_timeout_seconds)
     tracker_store_errors.apply()
+    from painfaq import settings
+
+    if settings.LISTEN_FD.is_set():
+        from painfaq.rasa_patches import listen_socket
+
+        listen_socket.apply(settings.LISTEN_FD.integer())
 
 
 def apply_to_action_server() -> None:

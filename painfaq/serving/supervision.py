@@ -47,7 +47,18 @@ def die_with_parent(signum: int = signal.SIGTERM) -> None:
     libc.prctl(PR_SET_PDEATHSIG, int(signum), 0, 0, 0)
 
 
-def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_restarts: int, window: float) -> Path:
+def write_config(
+    run_dir: Path,
+    log_dir: Path,
+    programs: Dict[str, str],
+    max_restarts: int,
+    window: float,
+    sockets: Optional[Dict[str, str]] = None,
+) -> Path:
+    """supervisord's configuration. A program with a socket (`sockets[name]`, e.g. "tcp://0.0.0.0:5005") runs as
+    an `fcgi-program`: supervisord binds the port and passes the listening socket as file descriptor 0
+    (PAINFAQ_LISTEN_FD=0), so connections made while that program restarts wait instead of being refused."""
+    sockets = sockets or {}
     run_dir.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(parents=True, exist_ok=True)
     python = shlex.quote(sys.executable)
@@ -74,8 +85,12 @@ def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_res
         "",
     ]
     for position, (name, command) in enumerate(programs.items()):
+        if name in sockets:
+            lines += [f"[fcgi-program:{name}]", f"socket={sockets[name]}", "socket_backlog=512"]
+            lines += ['environment=PAINFAQ_LISTEN_FD="0"']
+        else:
+            lines += [f"[program:{name}]"]
         lines += [
-            f"[program:{name}]",
             f"command={command}",
             # Started in the order given and stopped in reverse, one after the other: the Rasa server drains
             # its turns in progress while the action server they call is still up.
@@ -114,14 +129,18 @@ def write_config(run_dir: Path, log_dir: Path, programs: Dict[str, str], max_res
 
 def run(args: argparse.Namespace) -> int:
     programs: Dict[str, str] = {}
+    sockets: Dict[str, str] = {}
     for item in args.program:
         name, _, command = item.partition("=")
+        name, _, socket_url = name.partition("@")
         if not name or not command:
-            raise SystemExit(f"--program must be NAME=COMMAND, got {item!r}")
+            raise SystemExit(f"--program must be NAME=COMMAND or NAME@tcp://HOST:PORT=COMMAND, got {item!r}")
         programs[name] = command
+        if socket_url:
+            sockets[name] = socket_url
     run_dir = Path(args.run_dir)
     (run_dir / FAILED_FILE).unlink(missing_ok=True)
-    config = write_config(run_dir, Path(args.log_dir), programs, args.max_restarts, args.window)
+    config = write_config(run_dir, Path(args.log_dir), programs, args.max_restarts, args.window, sockets)
     supervisord = Path(sys.executable).with_name("supervisord")
     process = subprocess.Popen([str(supervisord), "-n", "-c", str(config)])
 
@@ -175,7 +194,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     run_parser = commands.add_parser("run")
     run_parser.add_argument("--run-dir", default=".run/supervision")
     run_parser.add_argument("--log-dir", default="logs")
-    run_parser.add_argument("--program", action="append", default=[], help="NAME=COMMAND (repeat)")
+    run_parser.add_argument(
+        "--program",
+        action="append",
+        default=[],
+        help="NAME=COMMAND, or NAME@tcp://HOST:PORT=COMMAND to hold its port across restarts (repeat)",
+    )
     run_parser.add_argument("--max-restarts", type=int, default=5)
     run_parser.add_argument("--window", type=float, default=60.0)
     listen_parser = commands.add_parser("listen")

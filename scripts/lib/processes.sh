@@ -1,6 +1,7 @@
 # Sourced by scripts/run.sh and scripts/run_production.sh.
 #
-# supervise NAME=COMMAND...: run the servers under supervisord (painfaq/serving/supervision.py) in the
+# supervise NAME=COMMAND... (or NAME@tcp://HOST:PORT=COMMAND: supervisord holds that port across restarts):
+# run the servers under supervisord (painfaq/serving/supervision.py) in the
 # background: a server that dies is restarted; too many restarts in a row stop everything. Each server's
 # output goes to $LOG_DIR/NAME.log; its warnings and errors also to the console, prefixed with [NAME].
 # Ctrl-C or SIGTERM stops them all. Then `wait_supervised` waits until they have stopped and exits with the
@@ -10,6 +11,7 @@ supervise() {
   mkdir -p "$LOG_DIR"
   for spec in "$@"; do
     name=${spec%%=*}
+    name=${name%%@*}
     args+=(--program "$spec")
     touch "$LOG_DIR/$name.log"
     logs+=("$LOG_DIR/$name.log")
