@@ -47,9 +47,12 @@ python="$PWD/$PY"
 cors=""
 if [ -n "$CORS_ORIGINS" ]; then cors="--cors $CORS_ORIGINS"; fi
 source scripts/lib/processes.sh
+# Rasa binds its own port here (Sanic's workers share it with SO_REUSEPORT). Not the supervisor-held port of
+# scripts/run.sh: a killed parent's workers drain for up to 15 s on the old socket, supervisord cannot bind the
+# port again meanwhile, and the instance stayed down (make chaos: 935 failed instead of 75).
 supervise \
   "actions=env SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
-  "rasa@tcp://$RASA_INTERFACE:$RASA_PORT=env SANIC_WORKERS=$RASA_WORKERS $python -m painfaq.serving.rasa_server run --model $model --interface $RASA_INTERFACE --port $RASA_PORT --endpoints endpoints.production.yml --credentials credentials.yml $cors" \
+  "rasa=env SANIC_WORKERS=$RASA_WORKERS $python -m painfaq.serving.rasa_server run --model $model --interface $RASA_INTERFACE --port $RASA_PORT --endpoints endpoints.production.yml --credentials credentials.yml $cors" \
   "staff=env PAINFAQ_ENDPOINTS=endpoints.production.yml $python scripts/serve_demo.py --host $WEB_INTERFACE --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
 echo "run-production: supervising the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/staff.log, $LOG_DIR/supervisord.log)"
 
