@@ -148,7 +148,17 @@ def test_killed_servers_come_back_and_users_keep_getting_replies(supervised):
     # waits in the socket's backlog and is answered, instead of being refused.
     rasa = run.pid("rasa")
     os.kill(rasa, signal.SIGKILL)
-    time.sleep(1.5)
+    # Once supervisord has started the new process, the port is held again (the socket is prepared before the
+    # spawn); the new Rasa then needs seconds to load its model.
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if run.pid("rasa") not in (0, rasa):
+                break
+        except ValueError:  # no pid between the death and the restart
+            pass
+        assert time.monotonic() < deadline, "Rasa was not restarted:\n" + run.log()
+        time.sleep(0.1)
     started = time.monotonic()
     during_reload = run.turn("during-rasa-restart")
     assert during_reload["status"] == 200, during_reload
