@@ -4,8 +4,9 @@ Rasa's `serve_application` calls `Sanic.run(host=..., port=...)`, so every resta
 killed Rasa reloads its model (about 8 s) every new connection is refused. supervisord's `fcgi-program` binds
 the port once and hands the socket to each new process as file descriptor 0; connections made while Rasa
 restarts wait in the socket's backlog and are answered once the model is loaded. `apply(fd)` makes
-`Sanic.run` use that socket (its workers inherit it). Only the supervised launchers set PAINFAQ_LISTEN_FD
-(painfaq/serving/supervision.py); tested by tests/reliability/test_supervision.py.
+`Sanic.run` use that socket. Only `make run` (scripts/run.sh, through painfaq/serving/supervision.py) sets
+PAINFAQ_LISTEN_FD: with Sanic workers (the production profile) a killed parent's draining workers keep the old
+socket and supervisord cannot bind the port again. Tested by tests/reliability/test_supervision.py.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def apply(fd: int) -> None:
     listening = socket.socket(fileno=fd)
     if listening.type != socket.SOCK_STREAM:
         raise ValueError(f"file descriptor {fd} is not a listening TCP socket")
-    listening.set_inheritable(True)  # Sanic's workers (SANIC_WORKERS > 1) accept on it too
+    listening.set_inheritable(True)
     original = Sanic.run
 
     def run(self: Sanic, *args: Any, **kwargs: Any) -> None:
