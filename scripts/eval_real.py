@@ -80,6 +80,10 @@ def load_set(path: Path) -> List[RealMessage]:
     return messages
 
 
+def shown(path: Path) -> str:
+    return str(path.relative_to(REPO_ROOT)) if path.is_relative_to(REPO_ROOT) else str(path)
+
+
 def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -223,8 +227,13 @@ def print_table(results: Dict[str, Dict[str, Any]]) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=None, help="model archive (default: the one for the current data)")
-    parser.add_argument("--sets", nargs="+", default=["dev", "test"], choices=["dev", "test"])
-    parser.add_argument("--show-misses", action="store_true", help="list dev-set misses (never test-set ones)")
+    parser.add_argument(
+        "--sets",
+        nargs="+",
+        default=["dev", "test"],
+        help="dev, test, or the path of another set in the same format (e.g. candidates being labelled)",
+    )
+    parser.add_argument("--show-misses", action="store_true", help="list the misses of every set but the test set")
     parser.add_argument("--out", default=str(RESULTS))
     parser.add_argument(
         "--floor",
@@ -236,9 +245,14 @@ def main() -> int:
     )
     args = parser.parse_args()
 
-    sets = {name: SETS_DIR / f"{name}.jsonl" for name in args.sets}
+    sets = {
+        name if name in ("dev", "test") else Path(name).stem: (
+            SETS_DIR / f"{name}.jsonl" if name in ("dev", "test") else Path(name).resolve()
+        )
+        for name in args.sets
+    }
     for name, path in sets.items():
-        print(f"{name}: {path.relative_to(REPO_ROOT)} sha256 {sha256_of(path)}")
+        print(f"{name}: {shown(path)} sha256 {sha256_of(path)}")
 
     # One client sends every message: lift the per-address and per-sender limits for this stack only.
     os.environ["PAINFAQ_RATE_PER_ADDRESS"] = "off"
@@ -256,7 +270,7 @@ def main() -> int:
             outcomes = [outcome_for(m, r) for m, r in zip(messages, replies)]
             summary = summarise(messages, outcomes, replies)
             summary.update(
-                file=str(path.relative_to(REPO_ROOT)),
+                file=shown(path),
                 sha256=sha256_of(path),
                 sources=sorted({m.source_group for m in messages}),
                 seconds=round(time.monotonic() - started, 1),
@@ -267,7 +281,7 @@ def main() -> int:
                 },
             )
             results[name] = summary
-            if name == "dev" and args.show_misses:
+            if name != "test" and args.show_misses:
                 for m, r, o in zip(messages, replies, outcomes):
                     if o not in GOOD_OUTCOMES[m.expected]:
                         got = r.topic or r.safety_level or r.outcome

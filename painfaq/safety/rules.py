@@ -63,6 +63,9 @@ class _Rule:
     skip_general_questions: bool
     unless_near: Tuple[Tuple[str, ...], ...] = ()
     note_if_near: Tuple[Tuple[str, ...], ...] = ()
+    note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
+    urgent_if_near: Tuple[Tuple[str, ...], ...] = ()
+    urgent_if_in_message: Tuple[Tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ def normalise_text(text: str) -> str:
     text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "bladdder" -> "bladder", "sooo" -> "soo"
     text = re.sub(r"([a-z]{2})([.,;!?:)]+)([a-z])", r"\1\2 \3", text)  # "bladder.also" -> "bladder. also"
     text = re.sub(r"(\d)(lbs?|kgs?|kilos?|pounds?|st)\b", r"\1 \2", text)  # "10lbs" -> "10 lbs"
+    text = re.sub(r"(^|\s)[-*\u2022]+(?=[a-z])", r"\1- ", text)  # list bullets: "-chest pain" -> "- chest pain"
     text = re.sub(r"\s+", " ", text)
     return text.strip()
 
@@ -188,6 +192,9 @@ class SafetyNet:
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
                 note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
+                note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
+                urgent_if_near=self._phrase_lemmas(raw.get("urgent_if_near", [])),
+                urgent_if_in_message=self._phrase_lemmas(raw.get("urgent_if_in_message", [])),
             )
             self._rules[rule.id] = rule
             patterns = [self._expand_pattern(p, rule.id) for p in raw.get("patterns", [])]
@@ -234,7 +241,7 @@ class SafetyNet:
         for m in matches:
             if m.rule.id in best or not self._keep(doc, m, covered):
                 continue
-            if m.rule.note_if_near and self._near(doc, m, m.rule.note_if_near):
+            if self._calls_for_note(doc, m):
                 noted = True
                 continue
             best[m.rule.id] = m
@@ -422,6 +429,30 @@ class SafetyNet:
         if rule.unless_near and self._near(doc, m, rule.unless_near):
             return False
         return True
+
+    def _calls_for_note(self, doc: Doc, m: _Match) -> bool:
+        """The match is the person's known pattern, so the answer gets the warning-sign note instead of the
+        urgent reply: a pattern phrase near it (`note_if_near`), or a context phrase anywhere in the message
+        (`note_if_in_message`: a panic-attack story, a heart already checked) with nothing acute near the
+        match (`urgent_if_near`: "today", "spreading", "crushing") and no heart history anywhere
+        (`urgent_if_in_message`)."""
+        rule = m.rule
+        if rule.note_if_near and self._near(doc, m, rule.note_if_near):
+            return True
+        if not rule.note_if_in_message or not self._in_message(doc, rule.note_if_in_message):
+            return False
+        if rule.urgent_if_in_message and self._in_message(doc, rule.urgent_if_in_message):
+            return False
+        return not (rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near))
+
+    @staticmethod
+    def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
+        lemmas = doc.user_data[_LEMMAS]
+        return any(
+            tuple(lemmas[i : i + len(phrase)]) == phrase
+            for phrase in phrases
+            for i in range(len(lemmas) - len(phrase) + 1)
+        )
 
     def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
         """A phrase within `matching.near_window` tokens before or after the match, in the same sentence:

@@ -576,6 +576,24 @@ def test_a_known_anxiety_pattern_gets_the_note_not_the_urgent_reply(net: SafetyN
     assert not net.wants_note("does yoga help with back pain")
 
 
+def test_a_panic_story_makes_chest_symptoms_a_known_pattern_anywhere_in_the_message(net: SafetyNet) -> None:
+    story = "I've had panic disorder for years. Last week the ER did an ecg, all fine. I get chest pain and my back aches."
+    assert net.check(story) is None and net.wants_note(story)
+    # The same symptom without the story, with something acute next to it, or with a heart history: urgent.
+    for text in (
+        "I get chest pain and my back aches.",
+        "I've had panic disorder for years. Right now I have chest pain and my back aches.",
+        "I've had panic disorder for years and a stent since 2020. I get chest pain and my back aches.",
+        "I've had panic disorder for years. My mum died of a heart attack. I get chest pain and my back aches.",
+    ):
+        assert net.check(text) is not None and not net.wants_note(text), text
+
+
+def test_list_bullets_do_not_hide_a_symptom(net: SafetyNet) -> None:
+    finding = net.check("my symptoms:\n-chest pain\n-left arm pain")
+    assert finding is not None and finding.category == "cardiac_vascular"
+
+
 def test_assess_is_check_and_wants_note_in_one_pass(net: SafetyNet) -> None:
     for text in (
         "my chest gets tight whenever I'm anxious, is that tension?",
