@@ -1,0 +1,61 @@
+"""PremiseGate: anxiety-mechanism answers only for messages that speak of stress or feelings."""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from painfaq.nlu.premise_gate import PremiseGate
+
+
+def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
+    message = Message(data={TEXT: text})
+    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set(INTENT, dict(entries[0]))
+    message.set(INTENT_RANKING_KEY, entries)
+    return message
+
+
+RANKING = [("faq_how_anxiety_causes_back_pain", 0.5), ("faq_relief_overview", 0.3), ("out_of_scope", 0.2)]
+
+
+def test_a_plain_back_problem_is_not_given_an_anxiety_mechanism() -> None:
+    message = parsed("I have back pain in my lower back and it hurts a lot when I cough or sneeze, why?", RANKING)
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert abs(message.get(INTENT)["confidence"] - 0.7) < 1e-9
+    names = [entry["name"] for entry in message.get(INTENT_RANKING_KEY)]
+    assert names == ["out_of_scope", "faq_relief_overview"]
+
+
+def test_a_message_that_speaks_of_stress_keeps_its_answer() -> None:
+    for text in (
+        "my lower back has ached for weeks since work got so stressful, how does that even happen?",
+        "I keep tightening up at my desk without noticing and by evening my back is stiff and sore",
+        "ever since the divorce my mind races at night and my lower back aches, why would that be?",
+    ):
+        message = parsed(text, RANKING)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_how_anxiety_causes_back_pain", text
+
+
+def test_short_follow_ups_and_other_topics_are_left_alone() -> None:
+    short = parsed("why do my muscles get sore?", RANKING)
+    other = parsed(
+        "I have had lower back pain for a year and nothing helps, what can I do about it at home?",
+        [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)],
+    )
+    PremiseGate().process([short, other])
+    assert short.get(INTENT)["name"] == "faq_how_anxiety_causes_back_pain"
+    assert other.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_out_of_scope_is_added_when_the_ranking_lacks_it() -> None:
+    message = parsed(
+        "my back hurts when I lie down and I cannot get any sleep at all these days, would a new mattress help?",
+        [("faq_sleep", 0.7), ("faq_relief_overview", 0.3)],
+    )
+    PremiseGate().process([message])
+    assert message.get(INTENT) == {"name": "out_of_scope", "confidence": 0.7}
