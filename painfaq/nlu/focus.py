@@ -34,6 +34,16 @@ _ASKING = re.compile(
 # "And will physical therapy help me." is a question too.
 _LEADING_LINK = re.compile(r"^(and|but|so|also|ok|okay|well|now|anyway|plus)[,\s]+", re.IGNORECASE)
 _POINTS_BACK = re.compile(r"\b(that|this|it|they|these|those|this pain|the pain)\b", re.IGNORECASE)
+# Words that say what the message is about. Questions without any ("Does anyone else get this? What helps?",
+# "I wonder how they stay so relaxed") take the story's last sentences that have them along.
+_TOPIC_WORDS = re.compile(
+    r"\b(back|backs|backache|neck|shoulders?|spine|spinal|muscles?|tension|tense|tight|tightness|knots?|pain|pains|"
+    r"painful|ache|aches|aching|sore|stiff|stiffness|anxiety|anxious|stress|stressed|panic|worry|worried|nerves|"
+    r"nervous|sleep|exercise|yoga|breathing|therapy|physio|hurts?)\b",
+    re.IGNORECASE,
+)
+# How many story sentences with topic words join questions that have none.
+MAX_TOPIC_SENTENCES = 2
 
 
 def sentences(text: str) -> List[str]:
@@ -56,4 +66,7 @@ def focus(text: str) -> str:
     first = parts[asked[0]]
     leans_back = len(first.split()) < SHORT_QUESTION_WORDS or bool(_POINTS_BACK.search(first))
     keep = ([asked[0] - 1] if leans_back and asked[0] > 0 else []) + asked
+    if not any(_TOPIC_WORDS.search(parts[index]) for index in keep):
+        topical = [i for i, sentence in enumerate(parts) if i not in keep and _TOPIC_WORDS.search(sentence)]
+        keep = sorted(topical[-MAX_TOPIC_SENTENCES:] + keep)
     return " ".join(parts[index] for index in keep)

@@ -108,3 +108,16 @@ def test_several_questions_are_all_kept():
         focus(text)
         == "Can stress cause back pain at all? And will physical therapy help me. Also how long does it usually last?"
     )
+
+
+def test_questions_without_topic_words_take_the_story_sentences_that_have_them():
+    story = (
+        "Since last year I keep thinking about what will happen to me. Because of this I feel needle pain in my "
+        "upper back and neck. My boss is tough to talk to. Other people are so relaxed with him. I wonder how they do it?"
+    )
+    focused = focus(story)
+    assert "needle pain in my upper back and neck" in focused
+    assert focused.endswith("I wonder how they do it?")
+    # A question that names the topic stands alone as before.
+    plain = "I moved house. Work was hectic. My boss left. My sister visited. Does yoga actually help with back pain like mine?"
+    assert focus(plain) == "Does yoga actually help with back pain like mine?"
