@@ -80,7 +80,8 @@ class QuestionFocus(_TextStep):
         return training_data
 
 
-# Replies to the assistant's last message (follow-ups, yes/no, feedback) and small talk.
+# Replies to the assistant's last message (follow-ups, yes/no, feedback), small talk, and questions about the
+# assistant itself: never the point of a long message.
 SHORT_REPLY_INTENTS = [
     "affirm",
     "deny",
@@ -95,6 +96,13 @@ SHORT_REPLY_INTENTS = [
     "other_options",
     "tell_more",
     "ask_source_for_last",
+    # Questions about the assistant and the article ("is this medical advice?", "where is this from?", "who
+    # wrote it?") are asked on their own; in a long story "should I see a doctor?" or "what could this be?"
+    # read as these but never mean them (dev set: 3 of 3 such answers were wrong).
+    "faq_medical_advice",
+    "faq_sources",
+    "faq_experts",
+    "faq_hinge_health_program",
 ]
 
 

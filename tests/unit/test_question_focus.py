@@ -94,6 +94,20 @@ def test_a_long_message_is_never_read_as_a_short_reply():
     assert short.get("intent")["name"] == "deny"
 
 
+def test_a_long_message_is_never_a_question_about_the_assistant():
+    message = Message(data={TEXT: "Should I see a doctor?"})
+    message.set(ORIGINAL_TEXT_KEY, STORY)
+    ranking = [
+        {"name": "faq_medical_advice", "confidence": 0.6},
+        {"name": "faq_warning_signs", "confidence": 0.3},
+        {"name": "out_of_scope", "confidence": 0.1},
+    ]
+    message.set("intent", dict(ranking[0]))
+    message.set("intent_ranking", ranking)
+    RestoreText(RestoreText.get_default_config()).process([message])
+    assert message.get("intent")["name"] == "faq_warning_signs"
+
+
 def test_several_questions_are_all_kept():
     text = (
         "My back has hurt for months and my job is a nightmare. Is this from stress? And will physical therapy help me. "
