@@ -9,15 +9,18 @@ stress at all.
 Several of the article's answers take anxiety as their premise (how it tenses muscles, disturbs sleep, puts
 the nervous system on alert). Real people with a plain back problem ("I have back pain in my lower back. It
 hurts when I cough or sneeze?", "My back hurts when I lay down and I can't get any sleep") were given those
-answers, which presume a cause they never mentioned. When a message of `min_words` or more says nothing of
-stress, worry, tension or feelings, `PremiseGate` moves the probability of those topics to `out_of_scope`,
-so the assistant declines (and offers a person) instead. Short messages are left alone: "why do my muscles
-tighten up?" is a follow-up to the answer before it. Measured on the dev set of real messages
-(docs/real-users.md).
+answers, which presume a cause they never mentioned. And every answer is about pain in the back, neck or
+body: a panic-attack story that names no ache at all ("heart palpitations since the break-up, what can I
+do?") was given the remedies for back pain. When a message of a premise's `min_words` or more lacks the words
+it needs (`premises`: intents, with fnmatch patterns, the words they need, `min_words`), `PremiseGate` moves
+the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
+Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
+Measured on the dev set of real messages (docs/real-users.md).
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import Any, Dict, List, Optional, Text
 
@@ -82,21 +85,70 @@ STRESS_WORDS = [
     r"calm\w*",
 ]
 
+# Words of a body complaint: the subject of every answer.
+BODY_WORDS = [
+    r"backs?",
+    r"backaches?",
+    r"spine",
+    r"spinal",
+    r"necks?",
+    r"shoulders?",
+    r"lumbar",
+    r"thoracic",
+    r"sciatica",
+    r"posture",
+    r"muscles?",
+    r"vertebra\w*",
+    r"discs?",
+    r"tailbone",
+    r"hips?",
+    r"body",
+    r"bodies",
+    r"aches?",
+    r"aching",
+    r"pains?",
+    r"painful",
+    r"hurts?",
+    r"hurting",
+    r"sore\w*",
+    r"stiff\w*",
+    r"tension",
+    r"tense\w*",
+    r"tight\w*",
+    r"knots?",
+    r"exercis\w*",
+    r"yoga",
+    r"physio\w*",
+    r"stretch\w*",
+    r"breath\w*",
+]
+
+# `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
+# whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
+PREMISES = [
+    {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
+    {"intents": ["faq_*"], "words": BODY_WORDS, "min_words": 20},
+]
+
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class PremiseGate(GraphComponent):
-    """Declines anxiety-mechanism answers for longer messages that never mention stress or feelings."""
+    """Declines answers whose premise a longer message never mentions (stress or feelings; a body complaint)."""
 
     def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
         self.component_config = {**self.get_default_config(), **(config or {})}
-        self._gated = set(self.component_config["intents"])
-        self._min_words = int(self.component_config["min_words"])
-        words = "|".join(self.component_config["stress_words"])
-        self._stress = re.compile(rf"\b({words})\b", re.IGNORECASE)
+        self._premises = [
+            (
+                list(premise["intents"]),
+                re.compile(rf"\b({'|'.join(premise['words'])})\b", re.IGNORECASE),
+                int(premise.get("min_words", 12)),
+            )
+            for premise in self.component_config["premises"]
+        ]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"intents": ANXIETY_PREMISE_INTENTS, "min_words": 12, "stress_words": STRESS_WORDS}
+        return {"premises": PREMISES}
 
     @classmethod
     def create(
@@ -111,18 +163,25 @@ class PremiseGate(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or len(text.split()) < self._min_words or self._stress.search(text):
+            if text.startswith("/"):
                 continue
-            _move_to_out_of_scope(message, self._gated)
+            words = len(text.split())
+            for intents, needed_words, min_words in self._premises:
+                if words >= min_words and not needed_words.search(text):
+                    _move_to_out_of_scope(message, intents)
         return messages
 
 
-def _move_to_out_of_scope(message: Message, gated: set) -> None:
+def _gated(name: Optional[str], patterns: List[str]) -> bool:
+    return bool(name) and any(fnmatch.fnmatchcase(str(name), pattern) for pattern in patterns)
+
+
+def _move_to_out_of_scope(message: Message, patterns: List[str]) -> None:
     ranking = message.get(INTENT_RANKING_KEY) or []
-    moved = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if e.get(INTENT_NAME_KEY) in gated)
+    moved = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if _gated(e.get(INTENT_NAME_KEY), patterns))
     if moved <= 0:
         return
-    kept = [dict(e) for e in ranking if e.get(INTENT_NAME_KEY) not in gated]
+    kept = [dict(e) for e in ranking if not _gated(e.get(INTENT_NAME_KEY), patterns)]
     for entry in kept:
         if entry.get(INTENT_NAME_KEY) == OUT_OF_SCOPE:
             entry[PREDICTED_CONFIDENCE_KEY] = float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0) + moved

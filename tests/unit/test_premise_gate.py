@@ -59,3 +59,21 @@ def test_out_of_scope_is_added_when_the_ranking_lacks_it() -> None:
     )
     PremiseGate().process([message])
     assert message.get(INTENT) == {"name": "out_of_scope", "confidence": 0.7}
+
+
+def test_a_story_with_no_body_complaint_gets_no_answer_about_back_pain() -> None:
+    message = parsed(
+        "I am in a constant state of anxiety with heart palpitations since the break-up four months ago and I woke "
+        "up this morning with panic attacks again, is there anything I can do?",
+        [("faq_relief_overview", 0.6), ("faq_can_anxiety_cause_back_pain", 0.3), ("out_of_scope", 0.1)],
+    )
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    assert abs(message.get(INTENT)["confidence"] - 1.0) < 1e-9
+    # A follow-up that leaves the body implied is left alone.
+    follow_up = parsed(
+        "it gets worse whenever im anxious, does that mean its anxiety related",
+        [("faq_signs", 0.7), ("out_of_scope", 0.3)],
+    )
+    PremiseGate().process([follow_up])
+    assert follow_up.get(INTENT)["name"] == "faq_signs"
