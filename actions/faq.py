@@ -274,9 +274,10 @@ class ActionDidYouMean(ContentAction):
             if topic is not None and topic not in candidates:
                 candidates.append(topic)
         candidates = candidates[:2]
-        top_intent = next((e.get("name") for e in ranking if e.get("name") != "nlu_fallback"), None)
-        # When the model leans to "out of scope", offering article topics would be a guess.
-        if not candidates or top_intent == "out_of_scope":
+        top_two = [e.get("name") for e in ranking if e.get("name") != "nlu_fallback"][:2]
+        # "Did you mean" is for two article topics that compete. When "out of scope" is one of the model's two
+        # best guesses, offering topics would be a guess: decline (and offer a person) instead.
+        if not candidates or "out_of_scope" in top_two:
             return ActionOutOfScope().act(dispatcher, tracker, content)
         buttons = suggestion_buttons(content, [t.id for t in candidates])
         buttons.append({"title": content.messages["did_you_mean_none"], "payload": "/out_of_scope"})

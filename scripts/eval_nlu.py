@@ -64,6 +64,9 @@ def decide(parse: Dict[str, Any], threshold: float, ambiguity: float) -> str:
     top, top_conf = ranking[0]
     second_conf = ranking[1][1] if len(ranking) > 1 else 0.0
     if top_conf < threshold or top_conf - second_conf < ambiguity:
+        # action_did_you_mean asks back only between two topics; with "out of scope" in the top two it declines.
+        if OUT_OF_SCOPE in (top, ranking[1][0] if len(ranking) > 1 else None):
+            return OUT_OF_SCOPE
         return FALLBACK
     return top
 

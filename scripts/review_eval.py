@@ -41,6 +41,9 @@ def outcome(parsed: Dict, expected: str, threshold: float, margin: float) -> str
     if top["name"] == "out_of_scope":
         return "right" if expected == "out_of_scope" else "declined"
     if top["confidence"] < threshold or top["confidence"] - second < margin:
+        # The assistant asks back only between two topics; with "out of scope" as the runner-up it declines.
+        if len(ranking) > 1 and ranking[1]["name"] == "out_of_scope":
+            return "right" if expected == "out_of_scope" else "declined"
         return "did_you_mean"
     return "right" if top["name"] == expected else "wrong"
 

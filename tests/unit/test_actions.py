@@ -91,6 +91,11 @@ def test_did_you_mean_declines_when_the_model_leans_out_of_scope(tracker_fixture
     assert text_of(messages) == load_content().messages["out_of_scope"]
 
 
+def test_did_you_mean_declines_when_out_of_scope_is_the_runner_up(tracker_fixture):
+    messages, _ = run(ActionDidYouMean(), tracker_fixture("fallback_topic_or_out_of_scope"))
+    assert text_of(messages) == load_content().messages["out_of_scope"]
+
+
 def test_out_of_scope_declines_with_examples_and_a_person(tracker_fixture):
     content = load_content()
     messages, _ = run(ActionOutOfScope(), tracker_fixture("out_of_scope_ibuprofen"))

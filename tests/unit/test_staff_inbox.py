@@ -200,6 +200,8 @@ def test_review_eval_counts_outcomes_like_the_pipeline():
     assert outcome(parsed(("faq_sleep", 0.9), ("faq_yoga", 0.05)), "faq_yoga", 0.4, 0.05) == "wrong"
     assert outcome(parsed(("faq_yoga", 0.35), ("faq_sleep", 0.3)), "faq_yoga", 0.4, 0.05) == "did_you_mean"
     assert outcome(parsed(("faq_yoga", 0.5), ("faq_sleep", 0.48)), "faq_yoga", 0.4, 0.05) == "did_you_mean"
+    assert outcome(parsed(("faq_yoga", 0.38), ("out_of_scope", 0.35)), "faq_yoga", 0.4, 0.05) == "declined"
+    assert outcome(parsed(("faq_yoga", 0.38), ("out_of_scope", 0.35)), "out_of_scope", 0.4, 0.05) == "right"
     assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "faq_yoga", 0.4, 0.05) == "declined"
     assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "out_of_scope", 0.4, 0.05) == "right"
     assert outcome(parsed(("nlu_fallback", 0.4), ("faq_yoga", 0.6), ("x", 0.1)), "faq_yoga", 0.4, 0.05) == "right"
