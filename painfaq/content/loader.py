@@ -204,7 +204,7 @@ def parse(raw: Dict[str, Any], content_dir: Path = CONTENT_DIR) -> Content:
 
 def load_raw(path: Path = FAQ_FILE) -> Dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # libyaml when available
 
 
 @functools.lru_cache(maxsize=1)

@@ -178,7 +178,9 @@ def _gated(name: Optional[str], patterns: List[str]) -> bool:
 
 def _move_to_out_of_scope(message: Message, patterns: List[str]) -> None:
     ranking = message.get(INTENT_RANKING_KEY) or []
-    moved = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if _gated(e.get(INTENT_NAME_KEY), patterns))
+    moved = sum(
+        float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if _gated(e.get(INTENT_NAME_KEY), patterns)
+    )
     if moved <= 0:
         return
     kept = [dict(e) for e in ranking if not _gated(e.get(INTENT_NAME_KEY), patterns)]

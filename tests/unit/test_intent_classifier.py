@@ -61,3 +61,37 @@ def test_message_without_features_gets_no_intent(agent):
     ranking = real.get("intent_ranking")
     assert ranking[0] == real.get("intent")
     assert [r["confidence"] for r in ranking] == sorted((r["confidence"] for r in ranking), reverse=True)
+
+
+def test_the_fitted_classifier_survives_persist_and_load_without_skops(tmp_path):
+    import subprocess
+    import sys
+
+    import numpy as np
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear")
+    context = ExecutionContext(GraphSchema({}), node_name="linear")
+    config = LinearIntentClassifier.get_default_config()
+    trained = LinearIntentClassifier.create(config, storage, resource, context)
+    rng = np.random.default_rng(0)
+    features = rng.random((30, 8))
+    labels = np.array(["faq_yoga", "faq_sleep", "out_of_scope"] * 10)
+    trained.clf.fit(features, labels)
+    trained.persist()
+
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    assert list(loaded.clf.classes_) == list(trained.clf.classes_)
+    assert np.abs(loaded.clf.predict_proba(features) - trained.clf.predict_proba(features)).max() < 1e-12
+
+    # Serving the project's model never imports skops (1.7 s of a Rasa process's start).
+    probe = (
+        "import asyncio, sys; from rasa.core.agent import load_agent; "
+        f"agent = asyncio.run(load_agent(model_path={current_model()!r})); "
+        "asyncio.run(agent.parse_message('does yoga help')); print('skops' in sys.modules)"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stderr[-2000:]

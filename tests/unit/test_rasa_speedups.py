@@ -33,3 +33,32 @@ def test_invalid_responses_fail_like_rasas_own_check(response):
 def test_apply_replaces_the_method():
     rasa_speedups.apply()
     assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+
+
+def test_one_spacy_pipeline_serves_rasa_and_the_safety_net():
+    """share_spacy_pipeline: a fresh Rasa process loads the project's pipeline once, and the safety net reads it."""
+    import subprocess
+    import sys
+
+    from tests.harness.stack import REPO_ROOT, child_env, current_model
+
+    probe = f"""
+import asyncio, spacy
+from painfaq.rasa_patches import apply_to_rasa_server
+apply_to_rasa_server(1)
+loads = []
+original = spacy.load
+spacy.load = lambda *a, **k: loads.append(a[0]) or original(*a, **k)
+from rasa.core.agent import load_agent
+from painfaq.safety.rules import load_default_safety_net
+from rasa.nlu.utils.spacy_utils import SpacyNLP
+agent = asyncio.run(load_agent(model_path={current_model()!r}))
+shared = load_default_safety_net().nlp is SpacyNLP.load_model('models/spacy/en_painfaq').model
+intent = asyncio.run(agent.parse_message('I fell down the stairs today'))['intent']['name']
+print("RESULT", len(loads), shared, intent)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, env=child_env(), capture_output=True, text=True, timeout=300
+    )
+    results = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
+    assert results == ["RESULT 1 True red_flag"], result.stdout[-2000:] + result.stderr[-2000:]

@@ -577,7 +577,9 @@ def test_a_known_anxiety_pattern_gets_the_note_not_the_urgent_reply(net: SafetyN
 
 
 def test_an_examined_heart_makes_chest_symptoms_a_known_pattern_anywhere_in_the_message(net: SafetyNet) -> None:
-    story = "I've had panic disorder for years. Last week the ER did an ecg, all fine. I get chest pain and my back aches."
+    story = (
+        "I've had panic disorder for years. Last week the ER did an ecg, all fine. I get chest pain and my back aches."
+    )
     assert net.check(story) is None and net.wants_note(story)
     # The same symptom without the examination (a panic story alone), with something acute next to it, or with
     # a heart history: urgent.
