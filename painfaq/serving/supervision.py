@@ -127,6 +127,54 @@ def write_config(
     return config
 
 
+# The supervisor release hold_fastcgi_sockets was written and tested against (requirements.lock).
+SUPERVISOR_TESTED = "4.3.0"
+
+
+def hold_fastcgi_sockets() -> bool:
+    """Keep each fcgi-program's listening socket open for supervisord's whole life.
+
+    supervisord closes a FastCGI group's socket as soon as no process of the group holds it (the group keeps
+    no reference of its own), and it notices a dead process only on its next tick (up to 1 s). So when Rasa
+    is killed, the connections that queued in the port's backlog meanwhile are reset when supervisord reaps
+    it, and new ones are refused until the restart binds the port again. Holding one reference per group here
+    keeps the port listening: those connections wait and the restarted Rasa answers them. Applied only on the
+    tested supervisor release; returns whether it was applied.
+    """
+    from importlib.metadata import version
+
+    from supervisor import process
+
+    if version("supervisor") != SUPERVISOR_TESTED:
+        print(
+            f"supervision: supervisor {version('supervisor')} is untested (tested: {SUPERVISOR_TESTED}); "
+            "the port is not held between a death and the restart",
+            file=sys.stderr,
+        )
+        return False
+    group_class = process.FastCGIProcessGroup
+    if getattr(group_class, "_painfaq_holds_socket", False):
+        return True
+    original_init = group_class.__init__
+
+    def __init__(self: process.FastCGIProcessGroup, config: object, **kwargs: object) -> None:
+        original_init(self, config, **kwargs)
+        self._painfaq_socket_reference = self.socket_manager.get_socket()
+
+    group_class.__init__ = __init__
+    group_class._painfaq_holds_socket = True
+    return True
+
+
+def supervisord_main(argv: List[str]) -> int:
+    """supervisord itself, with the FastCGI sockets held (hold_fastcgi_sockets)."""
+    from supervisor import supervisord
+
+    hold_fastcgi_sockets()
+    supervisord.main(args=argv)
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     programs: Dict[str, str] = {}
     sockets: Dict[str, str] = {}
@@ -141,8 +189,9 @@ def run(args: argparse.Namespace) -> int:
     run_dir = Path(args.run_dir)
     (run_dir / FAILED_FILE).unlink(missing_ok=True)
     config = write_config(run_dir, Path(args.log_dir), programs, args.max_restarts, args.window, sockets)
-    supervisord = Path(sys.executable).with_name("supervisord")
-    process = subprocess.Popen([str(supervisord), "-n", "-c", str(config)])
+    process = subprocess.Popen(
+        [sys.executable, "-m", "painfaq.serving.supervision", "supervisord", "-n", "-c", str(config)]
+    )
 
     def forward(signum: int, _frame: object) -> None:
         if process.poll() is None:
@@ -189,6 +238,9 @@ def listen(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["supervisord"]:  # supervisord's own options follow
+        return supervisord_main(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run")
