@@ -449,12 +449,7 @@ class SafetyNet:
 
     @staticmethod
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
-        lemmas = doc.user_data[_LEMMAS]
-        return any(
-            tuple(lemmas[i : i + len(phrase)]) == phrase
-            for phrase in phrases
-            for i in range(len(lemmas) - len(phrase) + 1)
-        )
+        return _contains(doc.user_data[_LEMMAS], phrases)
 
     def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
         """A phrase within `matching.near_window` tokens before or after the match, in the same sentence:
@@ -465,12 +460,7 @@ class SafetyNet:
             first -= 1
         while last < len(lemmas) and last - m.end < self._near_window and lemmas[last] not in _SENTENCE_ENDS:
             last += 1
-        window = lemmas[first:last]
-        return any(
-            tuple(window[i : i + len(phrase)]) == phrase
-            for phrase in phrases
-            for i in range(len(window) - len(phrase) + 1)
-        )
+        return _contains(lemmas[first:last], phrases)
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
         """'can anxiety cause chest tightness?': a cue such as 'cause' right before the symptom, and
@@ -538,6 +528,13 @@ class SafetyNet:
 
 
 # ---------------------------------------------------------------------- replies
+def _contains(lemmas: Sequence[str], phrases: Tuple[Tuple[str, ...], ...]) -> bool:
+    """One of `phrases` (as lemmas) occurs in `lemmas`."""
+    return any(
+        tuple(lemmas[i : i + len(phrase)]) == phrase for phrase in phrases for i in range(len(lemmas) - len(phrase) + 1)
+    )
+
+
 def _category(content: Dict[str, Any], name: str) -> Dict[str, Any]:
     categories: Dict[str, Any] = content["categories"]
     return categories.get(name) or categories["unspecified"]

@@ -7,9 +7,10 @@ environment variable is set they fail instead (CI installs both: see .ci/run).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 import requests
@@ -68,13 +69,14 @@ class Cluster:
         return "\n".join(s.log_tail() for s in [self.actions, *self.instances])
 
 
-@pytest.fixture(scope="module")
-def cluster(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    """Action server (2 workers) + Rasa instance 0 (2 Sanic workers) + Rasa instance 1 (1 worker)."""
+@contextmanager
+def running_cluster(services: svc.Services, workdir: Path, env_overrides: Optional[dict] = None) -> Iterator[Cluster]:
+    """Action server (2 workers) + Rasa instance 0 (2 Sanic workers) + Rasa instance 1 (1 worker), started as
+    scripts/run_production.sh starts them; `env_overrides` (e.g. rate limits) replace the load-test settings."""
     model = current_model()
-    workdir = tmp_path_factory.mktemp("cluster")
     action_port = free_port()
-    env = production_env(services.env(), f"http://127.0.0.1:{action_port}/webhook")
+    env = production_env(services.env(), f"http://127.0.0.1:{action_port}/webhook", load_test=not env_overrides)
+    env.update(env_overrides or {})
     check(env)  # what run_production.sh does first: reach both servers, create the tracker table once
     actions = start_action_server(env, workers=2, port=action_port, workdir=workdir)
     instances = [
@@ -92,3 +94,9 @@ def cluster(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) ->
                 server.process.terminate()
         for server in servers:
             server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(services, tmp_path_factory.mktemp("cluster")) as started:
+        yield started

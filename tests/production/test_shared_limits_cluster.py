@@ -14,16 +14,8 @@ import pytest
 import requests
 
 from tests.harness import services as svc
-from tests.harness.stack import (
-    PRODUCTION_ENDPOINTS,
-    Server,
-    current_model,
-    free_port,
-    production_env,
-    start_action_server,
-    start_rasa_server,
-    wait_until_ready,
-)
+from tests.harness.stack import Server
+from tests.production.conftest import running_cluster
 
 pytestmark = pytest.mark.e2e
 
@@ -33,28 +25,13 @@ PER_MINUTE = 60
 
 @pytest.fixture(scope="module")
 def limited_instances(services: svc.Services, tmp_path_factory: pytest.TempPathFactory) -> Iterator[List[Server]]:
-    workdir = tmp_path_factory.mktemp("limited")
-    action_port = free_port()
-    env = production_env(services.env(), f"http://127.0.0.1:{action_port}/webhook", load_test=False)
-    env.update(
-        PAINFAQ_RATE_PER_ADDRESS=f"{BURST}/{PER_MINUTE}",
-        PAINFAQ_RATE_PER_SENDER="off",
-        PAINFAQ_IN_FLIGHT_PER_ADDRESS="100",
-    )
-    actions = start_action_server(env, workers=1, port=action_port, workdir=workdir)
-    instances = [
-        start_rasa_server(current_model(), PRODUCTION_ENDPOINTS, env, workers=2, workdir=workdir, name="limited-0"),
-        start_rasa_server(current_model(), PRODUCTION_ENDPOINTS, env, workers=1, workdir=workdir, name="limited-1"),
-    ]
-    try:
-        wait_until_ready([actions, *instances], timeout=300)
-        yield instances
-    finally:
-        for server in [*instances, actions]:
-            if server.alive():
-                server.process.terminate()
-        for server in [*instances, actions]:
-            server.stop()
+    limits = {
+        "PAINFAQ_RATE_PER_ADDRESS": f"{BURST}/{PER_MINUTE}",
+        "PAINFAQ_RATE_PER_SENDER": "off",
+        "PAINFAQ_IN_FLIGHT_PER_ADDRESS": "100",
+    }
+    with running_cluster(services, tmp_path_factory.mktemp("limited"), limits) as cluster:
+        yield cluster.instances
 
 
 def test_one_address_gets_the_configured_rate_across_instances_and_workers(limited_instances):
