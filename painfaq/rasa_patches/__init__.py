@@ -11,6 +11,8 @@ Each module says what it changes, why, and which test shows the behaviour stays 
 * `action_timeout`: how long Rasa waits for the action server (Rasa's is a 300 s constant);
 * `tracker_store_errors`: a tracker-store error fails the turn instead of silently starting a new
   conversation in memory (tests/reliability/test_faults*.py).
+* `repeated_turns`: a retried request (same `X-Request-ID`) whose turn was already stored is answered from
+  the tracker instead of being handled twice (tests/unit/test_repeated_turns.py);
 * `listen_socket`: under supervision, Rasa serves on the listening socket the supervisor holds across
   restarts (tests/reliability/test_supervision.py).
 
@@ -48,13 +50,21 @@ def check_versions(installed: Optional[Mapping[str, str]] = None) -> None:
 def apply_to_rasa_server(action_timeout_seconds: float) -> None:
     """Before `rasa run` starts: everything the Rasa server process needs (idempotent)."""
     check_versions()
-    from painfaq.rasa_patches import action_timeout, action_validation, agent_loading, speedups, tracker_store_errors
+    from painfaq.rasa_patches import (
+        action_timeout,
+        action_validation,
+        agent_loading,
+        repeated_turns,
+        speedups,
+        tracker_store_errors,
+    )
 
     action_validation.apply()
     speedups.apply_to_rasa()
     agent_loading.apply()
     action_timeout.apply(action_timeout_seconds)
     tracker_store_errors.apply()
+    repeated_turns.apply()
     from painfaq import settings
 
     if settings.LISTEN_FD.is_set():

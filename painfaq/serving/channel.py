@@ -171,6 +171,17 @@ def parse_body(body: bytes, limits: Limits) -> Tuple[str, str]:
 
 
 BUTTON_PAYLOAD = re.compile(r"/[a-z0-9_]{1,100}")
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+
+
+def request_id(request: Request) -> Optional[str]:
+    """The client's or the proxy's id for this message (`X-Request-ID`), if well formed.
+
+    It becomes the user message's id: a request sent again with the same id (a retry after a lost reply)
+    gets the replies stored the first time instead of a second turn (painfaq.rasa_patches.repeated_turns).
+    """
+    value = request.headers.get("x-request-id", "")
+    return value if REQUEST_ID.fullmatch(value) else None
 
 
 def as_typed_text(text: str, intents: Any) -> str:
@@ -368,7 +379,11 @@ class GuardedRestInput(InputChannel):
     # -- the turn
 
     async def run_turn(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]], sender: str, text: str
+        self,
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+        sender: str,
+        text: str,
+        message_id: Optional[str] = None,
     ) -> Tuple[List[Dict[str, Any]], Optional[str]]:
         """Run one turn; (messages to return, reason it degraded or None)."""
         collector = CollectingOutputChannel()
@@ -377,7 +392,7 @@ class GuardedRestInput(InputChannel):
         try:
             # The task copies the context now, so Rasa's log records for this turn see `report`.
             task = asyncio.ensure_future(
-                on_new_message(UserMessage(text, collector, sender, input_channel=self.name()))
+                on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), message_id=message_id))
             )
         finally:
             _TURN.reset(token)
@@ -437,7 +452,7 @@ class GuardedRestInput(InputChannel):
         text = as_typed_text(text, getattr(getattr(agent, "domain", None), "intents", None))
         try:
             prepare_agent(agent)
-            messages, degraded = await self.run_turn(on_new_message, sender, text)
+            messages, degraded = await self.run_turn(on_new_message, sender, text, request_id(request))
         finally:
             state.in_flight.release(address)
         headers = {"X-Painfaq-Degraded": degraded} if degraded else {}

@@ -105,3 +105,28 @@ def test_crisis_language_gets_crisis_resources(live_servers):
     messages = live_servers.send(new_sender(), "the pain is so bad i don't want to live anymore")
     text = texts(messages)
     assert "988" in text and "Sources:" not in text
+
+
+def test_a_retried_message_is_answered_from_the_store_not_handled_twice(live_servers):
+    """A proxy or client that resends a request (same X-Request-ID) after a lost reply gets the stored replies."""
+    import sqlite3
+    from pathlib import Path
+
+    sender, request_id = new_sender(), uuid.uuid4().hex
+
+    def post(message: str, **headers: str) -> list:
+        reply = requests.post(live_servers.webhook, json={"sender": sender, "message": message}, headers=headers)
+        reply.raise_for_status()
+        return reply.json()
+
+    first = post("does yoga help?", **{"X-Request-ID": request_id})
+    assert_answer(first, "yoga")
+    assert post("does yoga help?", **{"X-Request-ID": request_id}) == first
+    # The same words without an id, or with another id, are a new message.
+    assert_answer(post("does yoga help?"), "yoga")
+    assert_answer(post("does yoga help?", **{"X-Request-ID": uuid.uuid4().hex}), "yoga")
+    with sqlite3.connect(Path(live_servers.workdir) / "tracker.db") as db:
+        stored = db.execute(
+            "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
+        ).fetchone()[0]
+    assert stored == 3
