@@ -79,5 +79,5 @@ def apply() -> None:
         await original_with_tracker(self, message, tracker)
 
     handle_message._painfaq_repeated_turns = True  # type: ignore[attr-defined]
-    MessageProcessor.handle_message = handle_message  # type: ignore[method-assign]
-    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker  # type: ignore[method-assign]
+    MessageProcessor.handle_message = handle_message
+    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker
