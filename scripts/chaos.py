@@ -53,6 +53,7 @@ class Instance:
     actions: int
     web: int
     run_dir: Path
+    backend: int = 0  # Rasa's own port behind HAProxy (the clients use `rasa`)
     process: Optional[subprocess.Popen] = None
 
     def url(self) -> str:
@@ -175,13 +176,17 @@ def longest_apology_run(replies: List[tuple]) -> float:
     return round(longest, 1)
 
 
-def start_instance(name: str, profile: str, workdir: Path, env: Dict[str, str], sqlite_db: Optional[Path]) -> Instance:
-    """One supervised instance, as its make target starts it, on free ports; returns once it is ready."""
-    instance = Instance(name, free_port(), free_port(), free_port(), workdir / name)
+def start_instance(
+    instance: Instance, env: Dict[str, str], sqlite_db: Optional[Path], backups: List[Instance]
+) -> Instance:
+    """One supervised instance, as its make target starts it; returns once it is ready. Its HAProxy hands
+    turns to the `backups`' Rasa when its own fails the readiness check."""
+    name = instance.name
     instance.run_dir.mkdir(parents=True)
     env = dict(
         env,
         RASA_PORT=str(instance.rasa), ACTION_PORT=str(instance.actions), WEB_PORT=str(instance.web),
+        RASA_BACKEND_PORT=str(instance.backend), RASA_BACKUPS=" ".join(f"127.0.0.1:{b.backend}" for b in backups),
         RUN_DIR=str(instance.run_dir), LOG_DIR=str(instance.run_dir / "logs"),
         # One client address sends every user's turns: lift the per-address limits, as the README says.
         PAINFAQ_RATE_PER_SENDER="off", PAINFAQ_RATE_PER_ADDRESS="off", PAINFAQ_IN_FLIGHT_PER_ADDRESS="0",
@@ -214,7 +219,7 @@ def start_instance(name: str, profile: str, workdir: Path, env: Dict[str, str], 
 
 def leftovers(instances: List[Instance]) -> List[str]:
     """Server processes of these instances still running after they were stopped (orphaned workers)."""
-    ports = {str(port) for i in instances for port in (i.rasa, i.actions, i.web)}
+    ports = {str(port) for i in instances for port in (i.rasa, i.actions, i.web, i.backend)}
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -261,10 +266,12 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
         env.update(redis.env())
         db = pg
         names = ["instance-a", "instance-b"]
-    instances: List[Instance] = []
+    instances = [
+        Instance(name, free_port(), free_port(), free_port(), workdir / name, backend=free_port()) for name in names
+    ]
     try:
-        for name in names:
-            instances.append(start_instance(name, profile, workdir, env, sqlite_db))
+        for instance in instances:
+            start_instance(instance, env, sqlite_db, [other for other in instances if other is not instance])
         outcome = Outcome()
         sent: Dict[str, List[tuple]] = {}
         deadline = time.monotonic() + seconds

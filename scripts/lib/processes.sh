@@ -1,6 +1,7 @@
 # Sourced by scripts/run.sh and scripts/run_production.sh.
 #
-# supervise NAME=COMMAND... (or NAME@tcp://HOST:PORT=COMMAND: supervisord holds that port across restarts):
+# supervise NAME=COMMAND... (NAME@tcp://HOST:PORT=COMMAND: supervisord holds that port across restarts;
+# NAME/USR1=COMMAND: stopped with SIGUSR1 instead of SIGTERM):
 # run the servers under supervisord (painfaq/serving/supervision.py) in the
 # background: a server that dies is restarted; too many restarts in a row stop everything. Each server's
 # output goes to $LOG_DIR/NAME.log; its warnings and errors also to the console, prefixed with [NAME].
@@ -12,6 +13,7 @@ supervise() {
   for spec in "$@"; do
     name=${spec%%=*}
     name=${name%%@*}
+    name=${name%%/*}
     args+=(--program "$spec")
     touch "$LOG_DIR/$name.log"
     logs+=("$LOG_DIR/$name.log")
@@ -32,4 +34,31 @@ wait_supervised() {
   local status=0
   wait "$supervisor" || status=$?
   exit "$status"
+}
+
+# front_door LISTEN BACKEND_PORT [BACKUP_HOST:PORT...]: HAProxy on LISTEN (HOST:PORT) in front of this instance's
+# Rasa on 127.0.0.1:BACKEND_PORT, retrying a request whose Rasa died (painfaq/serving/balancer.py). Sets
+# FRONT_DOOR to the program to supervise (stopped with SIGUSR1: HAProxy's graceful stop), or to nothing when
+# HAProxy is not installed or FRONT_DOOR=off; then Rasa must take LISTEN itself.
+front_door() {
+  local listen=$1 backend=$2 haproxy backup
+  shift 2
+  local args=()
+  for backup in "$@"; do args+=(--backup "$backup"); done
+  FRONT_DOOR=""
+  if [ "${FRONT_DOOR_MODE:-on}" = off ]; then return; fi
+  haproxy=$("$PY" -c 'from painfaq.serving.balancer import haproxy_path; print(haproxy_path() or "")')
+  if [ -z "$haproxy" ]; then
+    echo "note: HAProxy is not installed (apt-get install haproxy): Rasa takes $listen itself, and a request in flight when a Rasa process dies gets no answer" >&2
+    return
+  fi
+  local config
+  config=$(realpath -m "$RUN_DIR/haproxy.cfg")
+  "$PY" -m painfaq.serving.balancer --out "$config" --listen "$listen" --server "127.0.0.1:$backend" \
+    --turn-timeout "${PAINFAQ_TURN_TIMEOUT:-20}" "${args[@]}"
+  FRONT_DOOR="proxy/USR1=$haproxy -db -f $config"
+}
+
+free_port() {
+  "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
