@@ -89,6 +89,7 @@ class Outcome:
     normal: int = 0
     apology: int = 0
     failed: int = 0
+    failure_reasons: Dict[str, int] = field(default_factory=dict)  # "HTTP 502", "ConnectionError", ...
     replies: List[tuple] = field(default_factory=list)  # (time, kind)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -108,15 +109,18 @@ def user(sender: str, instance: Instance, deadline: float, outcome: Outcome, sen
         try:
             reply = session.post(instance.url(), json={"sender": sender, "message": text}, timeout=45)
             status: Optional[int] = reply.status_code
+            reason = f"HTTP {status}"
             body = " ".join(m.get("text", "") for m in reply.json()) if status == 200 else ""
-        except (requests.RequestException, ValueError):
-            status, body = None, ""
+        except (requests.RequestException, ValueError) as error:
+            status, body, reason = None, "", type(error).__name__
         if status == 200 and APOLOGY not in body:
             kind = "normal"
         elif status == 200:
             kind = "apology"
         else:
             kind = "failed"
+            with outcome.lock:
+                outcome.failure_reasons[reason] = outcome.failure_reasons.get(reason, 0) + 1
             time.sleep(1.0)  # a refused connection returns at once: do not spin
         outcome.add(kind)
         sent[sender].append((text, kind, round(time.time(), 1)))
@@ -162,6 +166,17 @@ def recovery_after(kills: List[tuple], replies: List[tuple]) -> List[Optional[fl
     for at, _ in kills:
         later = [t for t, kind in replies if t > at and kind == "normal"]
         out.append(round(min(later) - at, 1) if later else None)
+    return out
+
+
+def failures_after_kill(kills: List[tuple], replies: List[tuple]) -> List[str]:
+    """Each failed request as "<seconds> s after <the kill before it>", to tell which kind of kill costs what."""
+    out = []
+    for at, kind in sorted(replies):
+        if kind != "failed":
+            continue
+        before = [(t, what) for t, what in kills if t <= at]
+        out.append(f"{at - before[-1][0]:.1f} s after {before[-1][1]}" if before else "before the first kill")
     return out
 
 
@@ -330,6 +345,8 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
             "answered_normally": outcome.normal,
             "answered_with_apology": outcome.apology,
             "failed": outcome.failed,
+            "failure_reasons": outcome.failure_reasons,
+            "failures_after_kill": failures_after_kill(kills, outcome.replies),
             "recovery_seconds_after_each_kill": recovery,
             "worst_recovery_seconds": max((r for r in recovery if r is not None), default=0.0),
             "kills_not_recovered_before_the_end": sum(1 for r in recovery if r is None),
