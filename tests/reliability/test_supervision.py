@@ -236,3 +236,36 @@ def test_sigterm_finishes_the_turn_in_progress_and_stores_it_whole(supervised):
     # Stored whole: the bot's answer and the closing action_listen after the user's message.
     assert any(e.get("event") == "bot" for e in events), events
     assert events[-1].get("event") == "action" and events[-1].get("name") == "action_listen", events[-3:]
+
+
+def test_turns_in_flight_on_a_killed_rasa_are_answered_by_the_restarted_one_and_stored_once(supervised):
+    """HAProxy in front of Rasa (painfaq/serving/balancer.py) sends a turn whose Rasa died again; it waits in
+    the held port for the new process. A turn that was in progress (its action call paused) gets its real
+    answer, not a closed connection, and is stored once."""
+    run = supervised()
+    assert "proxy" in (run.tmp / "run" / "supervision" / "supervisord.conf").read_text(), "no HAProxy in front"
+    senders = [f"in-flight-{n}" for n in range(3)]
+    with requests.Session() as session:  # a second turn on a kept-alive connection, as a widget sends it
+        for sender in senders:
+            session.post(f"http://127.0.0.1:{run.rasa}/webhooks/rest/webhook", json={"sender": sender, "message": "hi"})
+    actions, rasa = run.pid("actions"), run.pid("rasa")
+    os.kill(actions, signal.SIGSTOP)  # every turn below is now in progress inside Rasa
+    replies: Dict[str, Dict[str, object]] = {}
+    threads = [
+        threading.Thread(target=lambda s=s: replies.__setitem__(s, run.turn(s, "does yoga help?"))) for s in senders
+    ]
+    try:
+        for thread in threads:
+            thread.start()
+        time.sleep(1.5)
+        os.kill(rasa, signal.SIGKILL)
+    finally:
+        os.kill(actions, signal.SIGCONT)
+    for thread in threads:
+        thread.join(60)
+    for sender in senders:
+        assert replies[sender]["status"] == 200, replies
+        assert "Yoga encourages you" in str(replies[sender]["text"]), replies[sender]
+        texts = [e.get("text") for e in stored_events(run.tmp / "tracker.db", sender) if e.get("event") == "user"]
+        assert texts == ["hi", "does yoga help?"], texts
+    assert run.pid("rasa") != rasa

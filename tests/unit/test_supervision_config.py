@@ -66,3 +66,60 @@ def test_supervisord_keeps_a_fastcgi_port_listening_while_no_process_holds_it(mo
     del process_reference
     assert port_listens(port)  # the connection waits for the restarted process instead of being refused
     held._painfaq_socket_reference = None
+
+
+def test_a_program_can_be_stopped_with_another_signal(tmp_path):
+    config = write_config(
+        tmp_path / "run",
+        tmp_path / "logs",
+        {"rasa": "python -m r", "proxy": "haproxy -f x"},
+        max_restarts=5,
+        window=60.0,
+        stop_signals={"proxy": "USR1"},  # HAProxy's graceful stop; SIGTERM drops the requests in progress
+    )
+    parsed = configparser.RawConfigParser()
+    parsed.read(config)
+    assert parsed["program:proxy"]["stopsignal"] == "USR1"
+    assert parsed["program:rasa"]["stopsignal"] == "TERM"
+
+
+def test_supervisord_wakes_at_a_child_death_and_does_not_wait_after_reaping(monkeypatch):
+    """restart_promptly: supervisord's 1-second poll returns when a signal arrives, and the poll after a reap
+    does not wait, so a dead program is started again at once (stock: 1-2 s later)."""
+    import os
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    from supervisor import options, poller
+
+    from painfaq.serving.supervision import restart_promptly
+
+    monkeypatch.setattr(options.ServerOptions, "waitpid", options.ServerOptions.waitpid)
+    monkeypatch.setattr(poller.Poller, "poll", poller.Poller.poll)
+    monkeypatch.setattr(poller.Poller, "_painfaq_prompt", False, raising=False)
+    previous_handler = signal.signal(signal.SIGCHLD, lambda *_: None)  # supervisord handles SIGCHLD in Python
+    try:
+        assert restart_promptly()
+        the_poller = poller.Poller(options.ServerOptions())
+        # Far longer than the test may take: the poll must return because of the signal, not the timeout.
+        timer = threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGCHLD))
+        timer.start()
+        started = time.monotonic()
+        assert the_poller.poll(30) == ([], [])
+        assert time.monotonic() - started < 10
+        # A child reaped: the next poll returns at once.
+        child = subprocess.Popen(["true"])
+        server_options = options.ServerOptions()
+        deadline = time.monotonic() + 10
+        pid = None
+        while pid != child.pid and time.monotonic() < deadline:  # (another test's finished child may come first)
+            pid, _ = server_options.waitpid()
+        assert pid == child.pid
+        started = time.monotonic()
+        the_poller.poll(30)
+        assert time.monotonic() - started < 10
+    finally:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, previous_handler)
