@@ -50,6 +50,9 @@
     stylesheet: null, // null: widget.css next to widget.js; false: the page loads the CSS itself
     storageKey: "painfaq-widget",
     requestTimeoutMs: 30000,
+    // A message whose server could not be reached or restarted (no answer, 502, 503, 504) is sent again with
+    // the same X-Request-ID, for this long, before the error is shown; the server answers a repeat once.
+    retryForMs: 12000,
     maxHistory: 200,
     maxMessageLength: 500,
     openOnLoad: false,
@@ -944,7 +947,8 @@
   Widget.prototype.retry = function () {
     if (this.busy || this.failedMessage === null) return;
     this.dom.input.focus();
-    this.deliver(this.failedMessage);
+    // The same id: if the first attempt reached the assistant after all, it answers from what it stored.
+    this.deliver(this.failedMessage, this.failedRequestId);
   };
 
   Widget.prototype.setBusy = function (busy) {
@@ -955,58 +959,96 @@
     if (busy) this.scrollToEnd();
   };
 
-  Widget.prototype.deliver = function (message) {
+  function newRequestId() {
+    var bytes = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) {
+      window.crypto.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+    }
+    return Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? "0" : "") + b.toString(16);
+      })
+      .join("");
+  }
+
+  // No answer at all, or the server said it is restarting or unreachable behind its proxy.
+  function worthRetrying(err) {
+    if (!err) return false;
+    if (err.status) return err.status === 502 || err.status === 503 || err.status === 504;
+    return err.name !== "AbortError";
+  }
+
+  Widget.prototype.deliver = function (message, requestId) {
     var self = this;
+    requestId = requestId || newRequestId();
     this.failedMessage = null;
     this.dom.error.hidden = true;
     this.setBusy(true);
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
-    var timer = setTimeout(function () {
-      if (controller) controller.abort();
-    }, Number(this.config.requestTimeoutMs) || DEFAULTS.requestTimeoutMs);
-    fetch(this.webhookUrl, {
-      method: "POST",
-      mode: "cors",
-      credentials: "omit",
-      cache: "no-store",
-      referrerPolicy: "no-referrer",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ sender: this.state.senderId, message: message }),
-      signal: controller ? controller.signal : undefined,
-    })
-      .then(function (response) {
-        if (!response.ok) {
-          var err = new Error("HTTP " + response.status);
-          err.status = response.status;
-          throw err;
-        }
-        return response.json();
+    var started = Date.now();
+    var retryFor = Number(this.config.retryForMs);
+    if (!(retryFor >= 0)) retryFor = DEFAULTS.retryForMs;
+    var timeoutMs = Number(this.config.requestTimeoutMs) || DEFAULTS.requestTimeoutMs;
+
+    function attempt(number) {
+      var controller = typeof AbortController === "function" ? new AbortController() : null;
+      var timer = setTimeout(function () {
+        if (controller) controller.abort();
+      }, timeoutMs);
+      fetch(self.webhookUrl, {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        cache: "no-store",
+        referrerPolicy: "no-referrer",
+        headers: { "Content-Type": "application/json", "X-Request-ID": requestId },
+        body: JSON.stringify({ sender: self.state.senderId, message: message }),
+        signal: controller ? controller.signal : undefined,
       })
-      .then(function (data) {
-        clearTimeout(timer);
-        self.setBusy(false);
-        var entries = normalizeReply(data);
-        if (!entries.length) {
-          entries = [{ role: "bot", kind: "notice", text: "The assistant had no answer to that. Try asking another way.", buttons: [] }];
-        }
-        self.append(entries, true);
-      })
-      .catch(function (err) {
-        clearTimeout(timer);
-        self.setBusy(false);
-        self.failedMessage = message;
-        var text;
-        if (err && err.status) {
-          text = "The assistant had a problem answering (error " + err.status + "). Please try again.";
-        } else if (err && err.name === "AbortError") {
-          text = "The assistant is taking too long to answer. Please try again.";
-        } else {
-          text = "Can't reach the assistant right now. Check your connection and try again.";
-        }
-        self.dom.errorText.textContent = text;
-        self.dom.error.hidden = false;
-        self.scrollToEnd();
-      });
+        .then(function (response) {
+          if (!response.ok) {
+            var err = new Error("HTTP " + response.status);
+            err.status = response.status;
+            throw err;
+          }
+          return response.json();
+        })
+        .then(function (data) {
+          clearTimeout(timer);
+          self.setBusy(false);
+          var entries = normalizeReply(data);
+          if (!entries.length) {
+            entries = [{ role: "bot", kind: "notice", text: "The assistant had no answer to that. Try asking another way.", buttons: [] }];
+          }
+          self.append(entries, true);
+        })
+        .catch(function (err) {
+          clearTimeout(timer);
+          var wait = Math.min(500 * Math.pow(2, number), 3000);
+          if (worthRetrying(err) && Date.now() - started + wait <= retryFor) {
+            setTimeout(function () {
+              attempt(number + 1);
+            }, wait);
+            return;
+          }
+          self.setBusy(false);
+          self.failedMessage = message;
+          self.failedRequestId = requestId;
+          var text;
+          if (err && err.status) {
+            text = "The assistant had a problem answering (error " + err.status + "). Please try again.";
+          } else if (err && err.name === "AbortError") {
+            text = "The assistant is taking too long to answer. Please try again.";
+          } else {
+            text = "Can't reach the assistant right now. Check your connection and try again.";
+          }
+          self.dom.errorText.textContent = text;
+          self.dom.error.hidden = false;
+          self.scrollToEnd();
+        });
+    }
+    attempt(0);
   };
 
   Widget.prototype.destroy = function () {

@@ -170,6 +170,7 @@ class StubRasa:
         self.default: Responder = lambda sender, message: [{"recipient_id": sender, "text": f"Echo: {message}"}]
         self.requests: List[Dict[str, Any]] = []
         self.status = 200
+        self.statuses: List[int] = []  # the next requests' statuses, one each, before `status` again
         self.delay = 0.0
         stub = self
 
@@ -185,7 +186,7 @@ class StubRasa:
                 self.send_response(204)
                 self._cors()
                 self.send_header("Access-Control-Allow-Methods", "POST, OPTIONS")
-                self.send_header("Access-Control-Allow-Headers", "Content-Type")
+                self.send_header("Access-Control-Allow-Headers", "Content-Type, X-Request-ID")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -198,12 +199,20 @@ class StubRasa:
                     return
                 body = json.loads(raw or b"{}")
                 sender, message = body.get("sender"), body.get("message")
-                stub.requests.append({"sender": sender, "message": message, "origin": self.headers.get("Origin")})
+                stub.requests.append(
+                    {
+                        "sender": sender,
+                        "message": message,
+                        "origin": self.headers.get("Origin"),
+                        "request_id": self.headers.get("X-Request-ID"),
+                    }
+                )
                 if stub.delay:
                     time.sleep(stub.delay)
-                if stub.status != 200:
+                status = stub.statuses.pop(0) if stub.statuses else stub.status
+                if status != 200:
                     payload = json.dumps({"error": "stub failure"}).encode()
-                    self.send_response(stub.status)
+                    self.send_response(status)
                 else:
                     reply = stub.replies.get(message, stub.default)
                     if callable(reply):

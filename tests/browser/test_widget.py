@@ -416,7 +416,8 @@ def test_server_down_shows_error_and_retry_recovers(demo, new_page, widget_for, 
     widget = widget_for(session.page)
     widget.open()
     widget.ask("can anxiety cause back pain?", wait=False)
-    expect(widget.error).to_be_visible()
+    expect(widget.typing).to_be_visible()  # sending again for a while (retryForMs, 12 s), then the error
+    expect(widget.error).to_be_visible(timeout=25000)
     expect(widget.error).to_have_attribute("role", "alert")
     expect(widget.error).to_contain_text("Can't reach the assistant")
     expect(widget.typing).to_be_hidden()
@@ -429,12 +430,28 @@ def test_server_down_shows_error_and_retry_recovers(demo, new_page, widget_for, 
     assert stub.messages() == ["can anxiety cause back pain?"]
     expect(widget.user_messages()).to_have_count(1)  # the retry did not repeat the user's bubble
 
-    stub.status = 500
+    stub.status = 500  # an error of the assistant's own: shown at once, not sent again
     widget.ask("again", wait=False)
     expect(widget.error).to_contain_text("error 500")
     stub.status = 200
     widget.error.get_by_role("button", name="Retry").click()
     expect(widget.last_bot()).to_contain_text("Echo: again")
+
+
+def test_a_message_is_sent_again_with_the_same_id_while_the_server_restarts(stub_rasa, demo, new_page, widget_for):
+    """A restarting server (503 from the channel, 502/504 from a proxy) is not an error for the user: the widget
+    sends the message again with the same X-Request-ID, so the assistant answers it once."""
+    stub_rasa.statuses = [503, 502]
+    session = new_page(demo(stub_rasa.url))
+    widget = widget_for(session.page)
+    widget.open()
+    widget.ask("does yoga help?", wait=False)
+    expect(widget.last_bot()).to_contain_text("Echo: does yoga help?", timeout=10000)
+    expect(widget.error).to_be_hidden()
+    ids = [r["request_id"] for r in stub_rasa.requests]
+    assert len(ids) == 3 and len(set(ids)) == 1 and len(ids[0]) == 32, ids
+    widget.ask("and breathing?")
+    assert stub_rasa.requests[-1]["request_id"] not in ids  # a new message, a new id
 
 
 def test_typing_indicator_while_waiting(stub_rasa, demo, new_page, widget_for):
