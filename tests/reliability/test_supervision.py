@@ -8,7 +8,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -16,96 +15,10 @@ from typing import Dict, Iterator, List
 
 import pytest
 import requests
-from reliability_helpers import write_endpoints
 
-from tests.harness.stack import REPO_ROOT, child_env, free_port
+from tests.harness.supervised import Supervised
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e, pytest.mark.timeout(600)]
-
-
-class Supervised:
-    def __init__(self, tmp: Path, max_restarts: int) -> None:
-        self.tmp = tmp
-        tmp.mkdir(parents=True, exist_ok=True)
-        self.rasa, self.actions, self.web = free_port(), free_port(), free_port()
-        env = child_env()
-        env.update(
-            RASA_PORT=str(self.rasa),
-            ACTION_PORT=str(self.actions),
-            WEB_PORT=str(self.web),
-            LOG_DIR=str(tmp / "logs"),
-            RUN_DIR=str(tmp / "run"),
-            ENDPOINTS=str(write_endpoints(tmp, self.actions, tmp / "tracker.db")),
-            SUPERVISE_MAX_RESTARTS=str(max_restarts),
-            PAINFAQ_RATE_PER_SENDER="off",
-            PAINFAQ_RATE_PER_ADDRESS="off",
-        )
-        # Append mode: supervisord writes the restart listener's lines through /dev/stderr, a second open file
-        # description of this file; without O_APPEND the shared offset of this one overwrote them.
-        self.output = open(tmp / "run.out", "ab")
-        self.process = subprocess.Popen(
-            ["bash", "scripts/run.sh"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=self.output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.wait_ready(180)
-
-    def ready(self) -> bool:
-        try:
-            return (
-                requests.get(f"http://127.0.0.1:{self.rasa}/webhooks/rest/ready", timeout=2).status_code == 200
-                and requests.get(f"http://127.0.0.1:{self.actions}/health", timeout=2).status_code == 200
-            )
-        except requests.RequestException:
-            return False
-
-    def wait_ready(self, timeout: float) -> float:
-        started = time.monotonic()
-        while not self.ready():
-            assert self.process.poll() is None, self.log()
-            assert time.monotonic() - started < timeout, "not ready in time:\n" + self.log()
-            time.sleep(0.3)
-        return time.monotonic() - started
-
-    def pid(self, program: str) -> int:
-        conf = self.tmp / "run" / "supervision" / "supervisord.conf"
-        out = subprocess.run(
-            [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), "pid", program],
-            capture_output=True,
-            text=True,
-            timeout=30,
-        ).stdout.strip()
-        return int(out)
-
-    def turn(self, sender: str, text: str = "how long does it last?") -> Dict[str, object]:
-        try:
-            reply = requests.post(
-                f"http://127.0.0.1:{self.rasa}/webhooks/rest/webhook",
-                json={"sender": sender, "message": text},
-                timeout=40,
-            )
-        except requests.RequestException as error:
-            return {"status": None, "error": type(error).__name__}
-        return {"status": reply.status_code, "text": " ".join(m.get("text", "") for m in reply.json())}
-
-    def log(self, tail: int = 4000) -> str:
-        """The supervisor's output; the last `tail` characters (0: all of it)."""
-        self.output.flush()
-        text = (self.tmp / "run.out").read_text(errors="replace")
-        return text[-tail:] if tail else text
-
-    def stop(self) -> int:
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-        try:
-            return self.process.wait(timeout=60)
-        finally:
-            if self.process.poll() is None:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.output.close()
 
 
 @pytest.fixture
