@@ -56,6 +56,7 @@ class Reply:
     topic: Optional[str] = None
     safety_kind: Optional[str] = None
     safety_level: Optional[str] = None
+    safety_category: Optional[str] = None
     warning_note: bool = False
 
 
@@ -95,7 +96,12 @@ def read_reply(bot_messages: List[Dict[str, Any]]) -> Reply:
     note = "warning_note" in types
     for custom in customs:
         if custom.get("type") == "safety":
-            return Reply("safety", safety_kind=custom.get("kind"), safety_level=custom.get("level"))
+            return Reply(
+                "safety",
+                safety_kind=custom.get("kind"),
+                safety_level=custom.get("level"),
+                safety_category=custom.get("category"),
+            )
     for custom in customs:
         if custom.get("type") == "answer":
             return Reply("answer", topic=custom.get("topic"), warning_note=note)
@@ -159,6 +165,14 @@ def summarise(messages: List[RealMessage], outcomes: List[str], replies: List[Re
         "false_alarms": answerable["false_alarm"] + oos["false_alarm"],
         "false_alarm_rate": rate(answerable["false_alarm"] + oos["false_alarm"], ordinary),
         "warning_notes_on_ordinary": notes,
+        # Which kind of warning sign the false alarms were read as (an aggregate: which rules over-fire).
+        "false_alarms_by_category": dict(
+            Counter(
+                r.safety_category or r.safety_kind or "?"
+                for m, r in zip(messages, replies)
+                if m.expected in ("answer", "out_of_scope") and r.outcome == "safety"
+            ).most_common()
+        ),
     }
 
 
@@ -222,6 +236,9 @@ def print_table(results: Dict[str, Dict[str, Any]]) -> None:
     print(f"{'':36}" + "".join(f"{n:>18}" for n in names))
     for label, cell in rows:
         print(f"{label:36}" + "".join(f"{cell(results[n]):>18}" for n in names))
+    for name in names:
+        counts = results[name]["false_alarms_by_category"]
+        print(f"false alarms on {name} read as: " + (", ".join(f"{k} {v}" for k, v in counts.items()) or "none"))
 
 
 def main() -> int:

@@ -34,6 +34,7 @@ SAFETY_SCHEMA_FILE = CONTENT_DIR / "schema" / "safety.schema.json"
 DEFAULT_SPACY_MODEL = REPO_ROOT / "models" / "spacy" / "en_painfaq"
 
 END = "<end>"  # in followed_by_any: end of message or a punctuation token
+EXACT = "="  # a phrase that starts with it is matched word for word, not by lemma (unless_preceded_by)
 _LEMMAS = "painfaq_lemmas"  # doc.user_data key: the normalised lemmas
 
 
@@ -353,7 +354,13 @@ class SafetyNet:
         flat = [p for item in phrases for p in (item if isinstance(item, list) else [item])]
         for phrase in flat:
             phrase = str(phrase)
-            out.append((END,) if phrase == END else tuple(t.lemma_ for t in self._analyse(phrase)))
+            if phrase == END:
+                out.append((END,))
+            elif phrase.startswith(EXACT):
+                # The words as written: "thought i was having" is not "i think i'm having" (same lemmas).
+                out.append((EXACT, *(t.lower_ for t in self._analyse(phrase[len(EXACT) :]))))
+            else:
+                out.append(tuple(t.lemma_ for t in self._analyse(phrase)))
         return tuple(out)
 
     def _expand_value(self, value: Any, rule_id: str, attr: str) -> Any:
@@ -436,14 +443,16 @@ class SafetyNet:
         """The match is the person's known pattern, so the answer gets the warning-sign note instead of the
         urgent reply: a pattern phrase near it (`note_if_near`), or a context phrase anywhere in the message
         (`note_if_in_message`: a panic-attack story, a heart already checked) with nothing acute near the
-        match (`urgent_if_near`: "today", "spreading", "crushing") and no heart history anywhere
+        match (`urgent_if_near`: "today", "spreading", "crushing"); never with a heart history anywhere
         (`urgent_if_in_message`)."""
         rule = m.rule
+        # A heart history outranks every known pattern ("my dad died of a heart attack ... I get chest pain
+        # when I'm stressed").
+        if rule.urgent_if_in_message and self._in_message(doc, rule.urgent_if_in_message):
+            return False
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
             return True
         if not rule.note_if_in_message or not self._in_message(doc, rule.note_if_in_message):
-            return False
-        if rule.urgent_if_in_message and self._in_message(doc, rule.urgent_if_in_message):
             return False
         return not (rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near))
 
@@ -476,6 +485,12 @@ class SafetyNet:
             if stop <= 0 or any(lemma in self._gap_stops for lemma in lemmas[stop:start]):
                 break
             for phrase in phrases:
+                if phrase[:1] == (EXACT,):
+                    words = phrase[1:]
+                    n = len(words)
+                    if n and stop - n >= 0 and tuple(t.lower_ for t in doc[stop - n : stop]) == words:
+                        return True
+                    continue
                 n = len(phrase)
                 if n and stop - n >= 0 and tuple(lemmas[stop - n : stop]) == phrase:
                     return True
