@@ -31,6 +31,7 @@ from typing import Any, Dict, List, Optional
 
 import requests
 
+from painfaq.serving.balancer import haproxy_path
 from tests.harness import services
 from tests.harness.stack import REPO_ROOT, child_env, free_port
 from tests.reliability.reliability_helpers import write_endpoints
@@ -372,7 +373,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--fail-on-integrity", action="store_true", help="exit 1 on any lost, duplicated or reordered event"
     )
+    parser.add_argument("--fail-on-failed", action="store_true", help="exit 1 on any failed request")
     args = parser.parse_args(argv)
+    if haproxy_path() is None:
+        # The profiles run as their make targets run them, which is with HAProxy in front of Rasa.
+        print("chaos: HAProxy is not installed (apt-get install haproxy); see README, Prerequisites", file=sys.stderr)
+        return 2
     profiles = ["embedded", "production"] if args.profile == "both" else [args.profile]
     results = [run_profile(p, args.users, args.minutes * 60, args.kill_every, args.seed) for p in profiles]
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -387,7 +393,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         )
     print(f"wrote {args.out}")
     bad = any(sum(r["tracker_store"][k] for k in ("lost", "duplicated", "reordered")) for r in results)
-    return 1 if (bad and args.fail_on_integrity) else 0
+    failed = any(r["failed"] for r in results)
+    return 1 if (bad and args.fail_on_integrity) or (failed and args.fail_on_failed) else 0
 
 
 if __name__ == "__main__":

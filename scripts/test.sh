@@ -30,9 +30,10 @@ run "real-user report" "$PY" -m scripts.eval_real --model "$(bash scripts/model.
   --floor test:red_flag_recall=0.65 --floor test:crisis_recall=0.85 --floor test:false_alarm_rate=0.23
 
 # The short chaos run (make chaos is the full one): 5 users for a minute, a random server killed every 15 s
-# under supervision; fails on any lost, duplicated or reordered message in the tracker store.
+# under supervision; fails on any failed request (no answer or a 5xx) and on any lost, duplicated or
+# reordered message in the tracker store.
 run "chaos (short)" "$PY" -m scripts.chaos --profile embedded --minutes 1 --users 5 --kill-every 15 \
-  --fail-on-integrity --out results/chaos_short.json
+  --fail-on-integrity --fail-on-failed --out results/chaos_short.json
 
 if [ ${#failures[@]} -gt 0 ]; then
   echo "FAILED: ${failures[*]}"
