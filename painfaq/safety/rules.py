@@ -350,7 +350,7 @@ class SafetyNet:
 
     def _phrase_lemmas(self, phrases: Sequence[Any]) -> Tuple[Tuple[str, ...], ...]:
         """Each phrase as its lemmas; a nested list (several shared marker lists in one setting) is merged."""
-        out = []
+        out: List[Tuple[str, ...]] = []
         flat = [p for item in phrases for p in (item if isinstance(item, list) else [item])]
         for phrase in flat:
             phrase = str(phrase)
