@@ -39,7 +39,7 @@ wait_supervised() {
 # front_door LISTEN BACKEND_PORT [BACKUP_HOST:PORT...]: HAProxy on LISTEN (HOST:PORT) in front of this instance's
 # Rasa on 127.0.0.1:BACKEND_PORT, retrying a request whose Rasa died (painfaq/serving/balancer.py). Sets
 # FRONT_DOOR to the program to supervise (stopped with SIGUSR1: HAProxy's graceful stop), or to nothing when
-# HAProxy is not installed or FRONT_DOOR=off; then Rasa must take LISTEN itself.
+# HAProxy is not installed or FRONT_DOOR_MODE=off; then Rasa must take LISTEN itself.
 front_door() {
   local listen=$1 backend=$2 haproxy backup
   shift 2
