@@ -1,7 +1,7 @@
 """A message Rasa has already handled is answered from the tracker, not handled twice.
 
 A client or a proxy that retries a turn (the load balancer in front of Rasa retries a request whose server
-died before answering: deploy/haproxy/) sends the same request id again (`X-Request-ID`, which the REST
+died before answering: painfaq/serving/balancer.py) sends the same request id again (`X-Request-ID`, which the REST
 channel makes the user message's `message_id`). If the first attempt was stored before its server died,
 running the turn again would store the message twice and answer it twice. Rasa has no hook between
 loading the tracker and handling the message, so `_handle_message_with_tracker` checks the loaded tracker

@@ -24,7 +24,8 @@ from typing import List, Optional, Sequence
 
 # A message is at most 2,000 characters: a request fits one buffer, which L7 retries need.
 RETRY_ON = "conn-failure empty-response junk-response"
-REQUEST_ID_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+# A request id the REST channel accepts (painfaq/serving/channel.py reads the same pattern).
+REQUEST_ID_PATTERN = r"[A-Za-z0-9._:-]{8,128}"
 
 
 def haproxy_path() -> Optional[str]:
@@ -80,7 +81,7 @@ def config_text(
         "frontend rest",
         f"    bind {listen}",
         "    unique-id-format %[uuid()]",
-        f"    http-request set-header X-Request-ID %[unique-id] unless {{ req.hdr(x-request-id) -m reg {REQUEST_ID_PATTERN} }}",
+        f"    http-request set-header X-Request-ID %[unique-id] unless {{ req.hdr(x-request-id) -m reg ^{REQUEST_ID_PATTERN}$ }}",
         "    # Rasa counts rate limits per client address: it reads this header (SANIC_PROXIES_COUNT).",
         "    option forwardfor",
         "    default_backend rasa",

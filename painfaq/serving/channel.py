@@ -54,6 +54,7 @@ from sanic.response import HTTPResponse
 
 from painfaq import settings
 from painfaq.serving import shared_limits, supervision
+from painfaq.serving.balancer import REQUEST_ID_PATTERN
 from painfaq.serving.privacy import install_log_masking
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_header
 
@@ -171,7 +172,7 @@ def parse_body(body: bytes, limits: Limits) -> Tuple[str, str]:
 
 
 BUTTON_PAYLOAD = re.compile(r"/[a-z0-9_]{1,100}")
-REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+REQUEST_ID = re.compile(REQUEST_ID_PATTERN)  # the same ids HAProxy passes on
 
 
 def request_id(request: Request) -> Optional[str]:
