@@ -63,6 +63,7 @@ class _Rule:
     followed_by_any: Tuple[Tuple[str, ...], ...]
     skip_general_questions: bool
     unless_near: Tuple[Tuple[str, ...], ...] = ()
+    unless_in_message: Tuple[Tuple[str, ...], ...] = ()
     note_if_near: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     urgent_if_near: Tuple[Tuple[str, ...], ...] = ()
@@ -194,6 +195,7 @@ class SafetyNet:
                 followed_by_any=self._phrase_lemmas(raw.get("followed_by_any", [])),
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
+                unless_in_message=self._phrase_lemmas(raw.get("unless_in_message", [])),
                 note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
                 note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
                 urgent_if_near=self._phrase_lemmas(raw.get("urgent_if_near", [])),
@@ -437,24 +439,28 @@ class SafetyNet:
             return False
         if rule.unless_near and self._near(doc, m, rule.unless_near):
             return False
+        if rule.unless_in_message and self._in_message(doc, rule.unless_in_message):
+            return False
         return True
 
     def _calls_for_note(self, doc: Doc, m: _Match) -> bool:
         """The match is the person's known pattern, so the answer gets the warning-sign note instead of the
         urgent reply: a pattern phrase near it (`note_if_near`), or a context phrase anywhere in the message
-        (`note_if_in_message`: a panic-attack story, a heart already checked) with nothing acute near the
-        match (`urgent_if_near`: "today", "spreading", "crushing"); never with a heart history anywhere
+        (`note_if_in_message`: a panic-attack story, a heart already checked); never with something acute near
+        the match (`urgent_if_near`: "today", "spreading", "crushing") or a heart history anywhere
         (`urgent_if_in_message`)."""
         rule = m.rule
         # A heart history outranks every known pattern ("my dad died of a heart attack ... I get chest pain
         # when I'm stressed").
         if rule.urgent_if_in_message and self._in_message(doc, rule.urgent_if_in_message):
             return False
+        # Something acute next to the symptom outranks a known pattern too ("chest pain for months, but right
+        # now it's spreading into my jaw").
+        if rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near):
+            return False
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
             return True
-        if not rule.note_if_in_message or not self._in_message(doc, rule.note_if_in_message):
-            return False
-        return not (rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near))
+        return bool(rule.note_if_in_message) and self._in_message(doc, rule.note_if_in_message)
 
     @staticmethod
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
@@ -543,11 +549,30 @@ class SafetyNet:
 
 
 # ---------------------------------------------------------------------- replies
+NUMBER = "#"  # in a marker phrase: any number, in digits or words ("for # years": "for 3 years", "for two years")
+_NUMBER_WORDS = frozenset(
+    "a an one two three four five six seven eight nine ten eleven twelve fifteen twenty thirty few couple several many".split()
+)
+
+
+def _is_number(lemma: str) -> bool:
+    return lemma in _NUMBER_WORDS or lemma.replace(".", "", 1).replace("-", "", 1).isdigit()
+
+
+def _phrase_at(lemmas: Sequence[str], i: int, phrase: Tuple[str, ...]) -> bool:
+    return all(lemmas[i + k] == word or (word == NUMBER and _is_number(lemmas[i + k])) for k, word in enumerate(phrase))
+
+
 def _contains(lemmas: Sequence[str], phrases: Tuple[Tuple[str, ...], ...]) -> bool:
-    """One of `phrases` (as lemmas) occurs in `lemmas`."""
-    return any(
-        tuple(lemmas[i : i + len(phrase)]) == phrase for phrase in phrases for i in range(len(lemmas) - len(phrase) + 1)
-    )
+    """One of `phrases` (as lemmas; `#` stands for a number) occurs in `lemmas`."""
+    for phrase in phrases:
+        n = len(phrase)
+        if NUMBER in phrase:
+            if any(_phrase_at(lemmas, i, phrase) for i in range(len(lemmas) - n + 1)):
+                return True
+        elif any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):
+            return True
+    return False
 
 
 def _category(content: Dict[str, Any], name: str) -> Dict[str, Any]:
