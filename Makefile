@@ -77,8 +77,8 @@ staff-user: setup  ## Create a staff user for the review inbox (/staff/): STAFF=
 review-export: setup  ## Staff labels -> data/nlu/reviewed.yml (then make train; one group in five held back)
 	@source scripts/env.sh && $(PY) -m scripts.review_export $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(ALL),--all)
 
-review-eval: model  ## Running model (OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json
-	@source scripts/env.sh && $(PY) -m scripts.review_eval --old '$(OLD)' --new "$$(bash scripts/model.sh)" $(if $(DB_URL),--db-url '$(DB_URL)')
+review-eval: model  ## The model make run serves (or OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json
+	@source scripts/env.sh && $(PY) -m scripts.review_eval $(if $(OLD),--old '$(OLD)') --new "$$(bash scripts/model.sh)" $(if $(DB_URL),--db-url '$(DB_URL)')
 
 bench-inbox: setup  ## Review inbox on N=100000 seeded conversations: first sync, opening the inbox -> results/inbox.json
 	@source scripts/env.sh && $(PY) -m scripts.bench_inbox -n $(or $(N),100000)

@@ -29,6 +29,10 @@ if [ -z "${ENDPOINTS:-}" ] && [ "$ACTION_PORT" != 5055 ]; then
   endpoints="$RUN_DIR/endpoints.yml"
 fi
 export PAINFAQ_ENDPOINTS=$endpoints
+# The model served from here on: `make review-eval` compares it (the "old" one) with a model trained on the
+# staff's new labels. scripts/model.sh cannot tell which one runs: it names the model for the data as it is now.
+mkdir -p "$RUN_DIR"
+readlink -f "$model" >"$RUN_DIR/serving_model"
 # An unreachable tracker database is reported now, in one line, not after Rasa has loaded.
 "$PY" -m painfaq.serving.preflight --endpoints "$endpoints"
 

@@ -38,6 +38,9 @@ export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 
 # Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
 "$PY" -m painfaq.serving.production check
+# The model served from here on, for `make review-eval` (the "old" model it compares; see scripts/run.sh).
+mkdir -p "$RUN_DIR"
+readlink -f "$model" >"$RUN_DIR/serving_model"
 
 # The staff review inbox (and the demo page) on WEB_PORT, reading the same PostgreSQL database. Put it behind
 # HTTPS and set PAINFAQ_STAFF_SECURE_COOKIE=on so the session cookie is only sent over TLS.
