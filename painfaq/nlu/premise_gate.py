@@ -11,9 +11,11 @@ the nervous system on alert). Real people with a plain back problem ("I have bac
 hurts when I cough or sneeze?", "My back hurts when I lay down and I can't get any sleep") were given those
 answers, which presume a cause they never mentioned. And every answer is about pain in the back, neck or
 body: a panic-attack story that names no ache at all ("heart palpitations since the break-up, what can I
-do?") was given the remedies for back pain. When a message of a premise's `min_words` or more lacks the words
-it needs (`premises`: intents, with fnmatch patterns, the words they need, `min_words`), `PremiseGate` moves
-the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
+do?") was given the remedies for back pain. And a story told around a diagnosis the article does not cover
+(kidney stones, scoliosis, a herniated disc) with no word of stress asks about that diagnosis. When a message of
+a premise's `min_words` or more lacks the words it needs (`premises`: intents, with fnmatch patterns, the words
+they need, `min_words`, and `when`: words that must be present for the premise to apply at all), `PremiseGate`
+moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
 Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
 Measured on the dev set of real messages (docs/real-users.md).
 """
@@ -123,11 +125,41 @@ BODY_WORDS = [
     r"breath\w*",
 ]
 
+# Diagnoses and procedures the article does not cover. A story told around one of them with no word of stress
+# ("Kidney stones. Pain killers aren't working...", "2 days postpartum with a bad headache, is it from the
+# epidural?") asks about that condition, not about anxiety and back pain: on the dev set of real messages all
+# 16 such messages were out of scope (4 had been given an article answer), no answerable one was touched.
+OTHER_CONDITION_WORDS = [
+    r"scoliosis",
+    r"kidney stones?",
+    r"gall ?stones?",
+    r"gallbladder",
+    r"herniat\w*",
+    r"bulging discs?",
+    r"slipped discs?",
+    r"degenerative discs?",
+    r"stenosis",
+    r"spondyl\w*",
+    r"ankylosing",
+    r"kyphoplasty",
+    r"fibromyalgia",
+    r"osteoarthritis",
+    r"rheumatoid",
+    r"osteoporosis",
+    r"postpartum",
+    r"epidural",
+    r"tuberculosis",
+    r"shingles",
+    r"endometriosis",
+    r"testic\w*",
+]
+
 # `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
 # whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
 PREMISES = [
     {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
     {"intents": ["faq_*"], "words": BODY_WORDS, "min_words": 20},
+    {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
 ]
 
 
@@ -140,8 +172,9 @@ class PremiseGate(GraphComponent):
         self._premises = [
             (
                 list(premise["intents"]),
-                re.compile(rf"\b({'|'.join(premise['words'])})\b", re.IGNORECASE),
+                _words_pattern(premise["words"]),
                 int(premise.get("min_words", 12)),
+                _words_pattern(premise["when"]) if premise.get("when") else None,
             )
             for premise in self.component_config["premises"]
         ]
@@ -166,10 +199,16 @@ class PremiseGate(GraphComponent):
             if text.startswith("/"):
                 continue
             words = len(text.split())
-            for intents, needed_words, min_words in self._premises:
-                if words >= min_words and not needed_words.search(text):
+            for intents, needed_words, min_words, when in self._premises:
+                if words < min_words or (when is not None and not when.search(text)):
+                    continue
+                if not needed_words.search(text):
                     _move_to_out_of_scope(message, intents)
         return messages
+
+
+def _words_pattern(words: List[str]) -> "re.Pattern[str]":
+    return re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
 
 
 def _gated(name: Optional[str], patterns: List[str]) -> bool:

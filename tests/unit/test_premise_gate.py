@@ -77,3 +77,23 @@ def test_a_story_with_no_body_complaint_gets_no_answer_about_back_pain() -> None
     )
     PremiseGate().process([follow_up])
     assert follow_up.get(INTENT)["name"] == "faq_signs"
+
+
+def test_a_story_about_another_diagnosis_with_no_word_of_stress_is_declined() -> None:
+    message = parsed(
+        "Gallstones were found on my ultrasound last week and now the pain goes right round to my back, "
+        "how long will it last?",
+        [("faq_how_long", 0.6), ("faq_relief_overview", 0.3), ("out_of_scope", 0.1)],
+    )
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    # The same diagnosis next to stress keeps its answer ("can anxiety make it worse?" is the article's topic),
+    # and so does a short question.
+    with_stress = parsed(
+        "I was diagnosed with a herniated disc last year and the pain flares every time work gets stressful, why?",
+        [("faq_can_anxiety_cause_back_pain", 0.7), ("out_of_scope", 0.3)],
+    )
+    short = parsed("I have scoliosis, does yoga help?", [("faq_yoga", 0.8), ("out_of_scope", 0.2)])
+    PremiseGate().process([with_stress, short])
+    assert with_stress.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    assert short.get(INTENT)["name"] == "faq_yoga"
