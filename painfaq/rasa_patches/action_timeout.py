@@ -8,10 +8,12 @@ PAINFAQ_ACTION_TIMEOUT), so a hung action server costs a user seconds, not five 
 
 from __future__ import annotations
 
+from painfaq.rasa_patches.replacing import replace
+
 
 def apply(seconds: float) -> None:
     import rasa.core.actions.action as rasa_action
     import rasa.utils.endpoints as rasa_endpoints
 
-    rasa_action.DEFAULT_REQUEST_TIMEOUT = seconds
-    rasa_endpoints.DEFAULT_REQUEST_TIMEOUT = seconds
+    replace(rasa_action, "DEFAULT_REQUEST_TIMEOUT", seconds)
+    replace(rasa_endpoints, "DEFAULT_REQUEST_TIMEOUT", seconds)

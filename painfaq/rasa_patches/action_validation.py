@@ -16,6 +16,8 @@ from jsonschema import exceptions, validators
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 
+from painfaq.rasa_patches.replacing import replace
+
 
 @functools.lru_cache(maxsize=1)
 def _action_response_validator() -> Any:
@@ -39,4 +41,4 @@ def _validate_action_result(self: RemoteAction, result: Dict[Text, Any]) -> bool
 
 
 def apply() -> None:
-    RemoteAction._validate_action_result = _validate_action_result
+    replace(RemoteAction, "_validate_action_result", _validate_action_result)

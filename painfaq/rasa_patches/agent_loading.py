@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from painfaq.rasa_patches.replacing import replace
+
 
 def apply() -> None:
     import rasa.core.run
@@ -27,4 +29,4 @@ def apply() -> None:
         return agent
 
     load_agent_on_start._painfaq_wrapped = True  # type: ignore[attr-defined]
-    rasa.core.run.load_agent_on_start = load_agent_on_start
+    replace(rasa.core.run, "load_agent_on_start", load_agent_on_start)

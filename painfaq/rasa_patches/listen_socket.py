@@ -14,6 +14,8 @@ from __future__ import annotations
 import socket
 from typing import Any
 
+from painfaq.rasa_patches.replacing import replace
+
 _PATCHED = "_painfaq_listen_socket"
 
 
@@ -34,4 +36,4 @@ def apply(fd: int) -> None:
         original(self, *args, **kwargs)
 
     setattr(run, _PATCHED, True)
-    Sanic.run = run  # type: ignore[method-assign]
+    replace(Sanic, "run", run)

@@ -16,6 +16,8 @@ import contextvars
 import functools
 from typing import Any, Dict, List, Optional
 
+from painfaq.rasa_patches.replacing import replace
+
 _CHECKING: contextvars.ContextVar[bool] = contextvars.ContextVar("painfaq_repeated_turns", default=False)
 
 
@@ -79,5 +81,5 @@ def apply() -> None:
         await original_with_tracker(self, message, tracker)
 
     handle_message._painfaq_repeated_turns = True  # type: ignore[attr-defined]
-    MessageProcessor.handle_message = handle_message
-    MessageProcessor._handle_message_with_tracker = _handle_message_with_tracker
+    replace(MessageProcessor, "handle_message", handle_message)
+    replace(MessageProcessor, "_handle_message_with_tracker", _handle_message_with_tracker)

@@ -44,6 +44,7 @@ import sys
 from typing import Iterable
 
 from painfaq import settings
+from painfaq.rasa_patches.replacing import replace
 
 logger = logging.getLogger(__name__)
 
@@ -124,8 +125,8 @@ def share_spacy_pipeline() -> None:
                 offer_to_safety_net(spacy_model_name, model.model)
         return loaded[spacy_model_name]
 
-    SpacyNLP.load_model = staticmethod(load_model)
-    SpacyNLP._painfaq_shared_pipeline = True
+    replace(SpacyNLP, "load_model", staticmethod(load_model))
+    replace(SpacyNLP, "_painfaq_shared_pipeline", True)
 
 
 def cache_event_type_lookup() -> None:
@@ -151,10 +152,9 @@ def cache_event_type_lookup() -> None:
         cache.clear()  # a new event class: Rasa's walk may now answer differently
         super(Event, cls).__init_subclass__(**kwargs)
 
-    Event.__init_subclass__ = classmethod(__init_subclass__)
-    Event.resolve_by_type = staticmethod(resolve_by_type)
-    Event._painfaq_original_resolve_by_type = staticmethod(original)
-    Event._painfaq_cached_lookup = True
+    replace(Event, "__init_subclass__", classmethod(__init_subclass__))
+    replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
+    replace(Event, "_painfaq_cached_lookup", True)
 
 
 def _run_graph(graph: dict, targets: list) -> list:
@@ -212,9 +212,8 @@ def run_graphs_directly() -> None:
         except RuntimeError as e:
             raise GraphRunError("Error running runner.") from e
 
-    DaskGraphRunner._painfaq_original_run = DaskGraphRunner.run
-    DaskGraphRunner.run = run
-    DaskGraphRunner._painfaq_direct = True
+    replace(DaskGraphRunner, "run", run)
+    replace(DaskGraphRunner, "_painfaq_direct", True)
 
 
 def release_freed_memory() -> None:

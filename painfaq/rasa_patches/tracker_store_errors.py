@@ -13,6 +13,8 @@ import functools
 import logging
 from typing import Any
 
+from painfaq.rasa_patches.replacing import replace
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,4 +37,4 @@ def apply() -> None:
         original(self, tracker_store, on_tracker_store_error or raise_tracker_store_error, *args, **kwargs)
 
     __init__._painfaq_raises = True  # type: ignore[attr-defined]
-    FailSafeTrackerStore.__init__ = __init__
+    replace(FailSafeTrackerStore, "__init__", __init__)

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from painfaq.rasa_patches import speedups
+from painfaq.rasa_patches.replacing import temporarily
 from painfaq.stores.lean_queries import LeanQueries
 from tests.harness.stack import REPO_ROOT, child_env, current_model
 
@@ -141,11 +142,19 @@ def test_lean_tracker_queries_match_rasa_on_postgresql(services):
 
 
 def test_cached_event_type_lookup_answers_like_rasa():
+    from rasa.shared.core.events import Event
+
+    original = Event.resolve_by_type  # Rasa's own walk
+    with temporarily(speedups.cache_event_type_lookup):
+        assert Event.resolve_by_type is not original
+        _cached_lookup_answers_like(original)
+    assert Event.resolve_by_type is original
+
+
+def _cached_lookup_answers_like(original):
     from rasa.shared.core.events import Event, SlotSet
     from rasa.shared.utils.common import all_subclasses
 
-    speedups.cache_event_type_lookup()
-    original = Event._painfaq_original_resolve_by_type
     names = {cls.type_name for cls in all_subclasses(Event)}
     assert len(names) > 20
     for name in sorted(names):
@@ -257,7 +266,6 @@ def test_direct_graph_runs_give_rasas_results():
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    speedups.run_graphs_directly()
     agent = Agent.load(current_model())
     texts = holdout_texts(120) + ["tell me more", "what's the source for that?", "hi", "", "🙂"]
 
@@ -283,11 +291,55 @@ def test_direct_graph_runs_give_rasas_results():
 
         return asyncio.run(run())
 
-    ours = outcomes()
-    patched = DaskGraphRunner.run
-    try:
-        DaskGraphRunner.run = DaskGraphRunner._painfaq_original_run
-        theirs = outcomes()
-    finally:
-        DaskGraphRunner.run = patched
+    rasas_run = DaskGraphRunner.run
+    with temporarily(speedups.run_graphs_directly):
+        assert DaskGraphRunner.run is not rasas_run
+        ours = outcomes()
+    assert DaskGraphRunner.run is rasas_run
+    theirs = outcomes()
     assert ours == theirs
+
+
+def test_agent_loading_warms_up_and_loads_the_agent_rasa_would(monkeypatch):
+    """agent_loading: the wrapped load_agent_on_start returns an agent that answers exactly like the one Rasa's
+    own loader returns, and before returning it has built the action-response validator, run the warm-up
+    parse on that agent and returned freed memory (malloc_trim)."""
+    import types
+
+    import rasa.core.run
+    from rasa.core.utils import AvailableEndpoints
+
+    from painfaq.rasa_patches import action_validation, agent_loading
+
+    def load(loader):
+        async def run():
+            app = types.SimpleNamespace(ctx=types.SimpleNamespace())
+            agent = await loader(current_model(), AvailableEndpoints(), None, app, asyncio.get_running_loop())
+            assert app.ctx.agent is agent
+            return agent
+
+        return asyncio.run(run())
+
+    warmed, released = [], []
+    warm_up, release = speedups.warm_up_agent, speedups.release_freed_memory
+
+    async def recording_warm_up(agent):
+        warmed.append(agent)
+        await warm_up(agent)
+
+    monkeypatch.setattr(speedups, "warm_up_agent", recording_warm_up)
+    monkeypatch.setattr(speedups, "release_freed_memory", lambda: released.append(True) or release())
+    action_validation._action_response_validator.cache_clear()
+
+    rasas_loader = rasa.core.run.load_agent_on_start
+    with temporarily(agent_loading.apply):
+        assert rasa.core.run.load_agent_on_start is not rasas_loader
+        ours = load(rasa.core.run.load_agent_on_start)
+    assert rasa.core.run.load_agent_on_start is rasas_loader
+    assert warmed == [ours] and released == [True]
+    assert action_validation._action_response_validator.cache_info().currsize == 1
+
+    theirs = load(rasas_loader)
+    assert len(warmed) == 1, "Rasa's own loader does no warm-up"
+    texts = holdout_texts(60) + ["hello", "", "🙂"]
+    assert rankings(ours, texts) == rankings(theirs, texts)

@@ -7,7 +7,7 @@ import ast
 import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator, Set, Tuple
+from typing import Iterator, List, Set, Tuple
 
 import pytest
 
@@ -15,6 +15,7 @@ from painfaq import rasa_patches
 from tests.harness.stack import REPO_ROOT, child_env
 
 PATCHES = REPO_ROOT / "painfaq" / "rasa_patches"
+RASA_PACKAGES = ("rasa", "rasa_sdk")
 
 
 def test_the_tested_versions_pass_and_others_are_refused():
@@ -64,9 +65,9 @@ def rasa_names(tree: ast.Module) -> Set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             for alias in node.names:
-                if alias.name.split(".")[0] in ("rasa", "rasa_sdk"):
+                if alias.name.split(".")[0] in RASA_PACKAGES:
                     names.add((alias.asname or alias.name).split(".")[0])
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in ("rasa", "rasa_sdk"):
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] in RASA_PACKAGES:
             names.update(alias.asname or alias.name for alias in node.names)
     return names
 
@@ -77,20 +78,40 @@ def root_name(node: ast.expr) -> str:
     return node.id if isinstance(node, ast.Name) else ""
 
 
+# Calls that set or delete an attribute of their first argument: setattr/delattr, pytest's
+# monkeypatch.setattr/delattr, unittest.mock's patch("dotted.path") and patch.object(owner, ...).
+SETTING_CALLS = {"setattr", "delattr", "patch", "object"}
+
+
+def call_name(node: ast.Call) -> str:
+    func = node.func
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+
+
+def is_rasa_path(node: ast.expr) -> bool:
+    """A dotted path in a string, as monkeypatch.setattr("rasa.x.y", ...) and patch("rasa.x.y") take."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.split(".")[0] in RASA_PACKAGES
+
+
 def assignments_to_rasa(path: Path) -> Iterator[Tuple[int, str]]:
+    """Assignments, deletions and setattr-like calls whose target is rooted in a name bound to Rasa."""
     tree = ast.parse(path.read_text())
     names = rasa_names(tree)
     for node in ast.walk(tree):
-        targets = []
+        targets: List[ast.expr] = []
         if isinstance(node, ast.Assign):
             targets = node.targets
         elif isinstance(node, (ast.AugAssign, ast.AnnAssign)):
             targets = [node.target]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "setattr" and node.args:
-            targets = [node.args[0]]
+        elif isinstance(node, ast.Delete):
+            targets = node.targets
+        elif isinstance(node, ast.Call) and call_name(node) in SETTING_CALLS and node.args:
+            first = node.args[0]
+            if is_rasa_path(first) or root_name(first) in names:
+                yield node.lineno, ast.unparse(node)
+            continue
         for target in targets:
-            attribute = isinstance(target, ast.Attribute) or node.__class__ is ast.Call
-            if attribute and root_name(target) in names:
+            if isinstance(target, ast.Attribute) and root_name(target) in names:
                 yield node.lineno, ast.unparse(target)
 
 
@@ -100,17 +121,31 @@ def test_the_scan_finds_an_assignment_to_rasa(tmp_path):
         "import rasa.core.run\nfrom rasa.core.actions.action import RemoteAction\n"
         "rasa.core.run.load_agent_on_start = None\nRemoteAction.x = 1\nsetattr(RemoteAction, 'y', 2)\n"
         "store = object()\nstore.attribute = 1\n"
+        "def test(monkeypatch):\n"
+        "    from rasa_sdk import Action as A\n"
+        "    monkeypatch.setattr(A, 'run', None)\n"
+        "    monkeypatch.setattr('rasa.core.run.serve_application', None)\n"
+        "    monkeypatch.setattr('painfaq.support.handoff.submit', None)\n"
+        "    monkeypatch.setattr(store, 'x', 1)\n"
+        "    del RemoteAction.x\n"
+        "    with mock.patch.object(RemoteAction, 'run'), mock.patch('rasa_sdk.endpoint.run'):\n"
+        "        pass\n"
     )
-    assert [line for line, _ in assignments_to_rasa(sample)] == [3, 4, 5]
+    assert sorted(line for line, _ in assignments_to_rasa(sample)) == [3, 4, 5, 10, 11, 14, 15, 15]
+
+
+def python_files(folder: str) -> Iterator[Path]:
+    for path in sorted((REPO_ROOT / folder).rglob("*.py")):
+        if PATCHES not in path.parents and "node_modules" not in path.parts:
+            yield path
 
 
 def test_no_module_outside_the_patches_package_assigns_to_rasa():
     offenders = []
-    # (tests/ is not scanned: the patches' equivalence tests restore Rasa's originals to compare with them.)
-    for folder in ("painfaq", "actions", "scripts"):
-        for path in sorted((REPO_ROOT / folder).rglob("*.py")):
-            if PATCHES in path.parents:
-                continue
+    # Tests too: an equivalence test applies a patch through painfaq.rasa_patches.replacing.temporarily,
+    # which puts Rasa's own code back afterwards, and never assigns to Rasa itself.
+    for folder in ("painfaq", "actions", "scripts", "tests"):
+        for path in python_files(folder):
             offenders += [
                 f"{path.relative_to(REPO_ROOT)}:{line}: {target}" for line, target in assignments_to_rasa(path)
             ]

@@ -7,6 +7,7 @@ import pytest
 from rasa.core.actions.action import RemoteAction
 
 from painfaq.rasa_patches import action_validation as rasa_speedups
+from painfaq.rasa_patches.replacing import temporarily
 
 VALID = {"events": [{"event": "slot", "name": "last_topic", "value": "yoga"}], "responses": [{"text": "hi"}]}
 INVALID = [
@@ -30,9 +31,11 @@ def test_invalid_responses_fail_like_rasas_own_check(response):
     assert "Failed to validate Action server response" in ours.value.message
 
 
-def test_apply_replaces_the_method():
-    rasa_speedups.apply()
-    assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+def test_apply_replaces_the_method_and_undo_restores_rasas():
+    rasas_own = RemoteAction._validate_action_result
+    with temporarily(rasa_speedups.apply):
+        assert RemoteAction._validate_action_result is rasa_speedups._validate_action_result
+    assert RemoteAction._validate_action_result is rasas_own
 
 
 def test_one_spacy_pipeline_serves_rasa_and_the_safety_net():
