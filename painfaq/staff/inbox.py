@@ -2,7 +2,9 @@
 
 `sync` reads new events from Rasa's `events` table (SQLite or PostgreSQL) after a cursor and stores one
 row per user message that got an out-of-scope decline, a "did you mean" (with the button then clicked), a
-"not helpful" rating, a hand-off request, or an answer given with low confidence. Texts are masked as in
+"not helpful" rating, a hand-off request, or an answer given with low confidence. What it must remember of
+a conversation for the next sync (the turn a later rating or click refers to) is kept by
+painfaq.staff.context. Texts are masked as in
 the deflection report; turns that got a safety reply are counted per day, never stored. `inbox` groups
 near-identical wording (same words after lower-casing, punctuation and masking: painfaq.support.report
 .normalise), most frequent first, paged, from indexed columns only.
@@ -15,11 +17,12 @@ import json
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from typing import Any, Dict, Iterable, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from painfaq.staff import context
 from painfaq.stores import db
 from painfaq.support.report import mask_text, normalise
 
@@ -31,9 +34,6 @@ CURSOR = "cursor"
 SAFETY_PREFIX = "safety:"  # + YYYY-MM-DD: safety turns that day
 MAX_TEXT = 1000
 MAX_REPLY = 500
-# A reply is stored within seconds of its message; one still missing after this never comes (a crash, a
-# conversation left mid-form), and must not hold the cursor back.
-REPLY_WAIT_SECONDS = 300.0
 
 
 class LabelError(ValueError):
@@ -59,11 +59,26 @@ class _UserTurn:
 
 @dataclass
 class _Sender:
+    last_seen: float = 0.0
     pending: Optional[_UserTurn] = None  # the user message awaiting its first reply
     last_question: Optional[_UserTurn] = None  # the last message in the person's own words
     last_answered: Optional[_UserTurn] = None
     last_answer_reply: str = ""
+    last_answer_reply_event: Optional[int] = None
     last_did_you_mean: Optional[int] = None  # event id of the item awaiting the click
+
+    def refs(self) -> context.Refs:
+        def event(turn: Optional[_UserTurn]) -> Optional[int]:
+            return turn.event_id if turn is not None else None
+
+        return context.Refs(
+            self.last_seen,
+            pending=event(self.pending),
+            last_question=event(self.last_question),
+            last_answered=event(self.last_answered),
+            answer_reply=self.last_answer_reply_event if self.last_answered is not None else None,
+            did_you_mean=self.last_did_you_mean,
+        )
 
 
 @dataclass
@@ -126,29 +141,77 @@ def _insert_new(conn: Connection, rows: List[Dict[str, Any]]) -> None:
         conn.execute(sa.insert(items), list(fresh.values()))
 
 
+def _user_turn(event_id: int, timestamp: float, raw: Optional[str]) -> Optional[Tuple[_UserTurn, str]]:
+    """The turn and its intent, from a user event's stored JSON."""
+    try:
+        data = json.loads(raw or "{}")
+    except ValueError:
+        return None
+    parse_data = data.get("parse_data") or {}
+    intent = parse_data.get("intent") or {}
+    turn = _UserTurn(
+        event_id,
+        timestamp,
+        str(data.get("text") or ""),
+        _guesses(parse_data),
+        float(intent.get("confidence") or 0.0),
+    )
+    return turn, str(intent.get("name") or "")
+
+
+def _bot_text(raw: Optional[str]) -> str:
+    try:
+        return str(json.loads(raw or "{}").get("text") or "")
+    except ValueError:
+        return ""
+
+
 class _Reader:
-    """Folds events (in id order) into review items."""
+    """Folds events (in id order) into review items, starting from each conversation's stored context."""
 
     def __init__(self) -> None:
         self.senders: Dict[str, _Sender] = {}
         self.batch = _Batch()
 
+    def restore(self, conn: Connection, senders: Iterable[str]) -> None:
+        """Take up where the last sync left these conversations (those not met yet in this one)."""
+        new = [s for s in senders if s not in self.senders]
+        saved = context.load(conn, new) if new else {}
+        ids = sorted({event_id for refs in saved.values() for event_id in refs.event_ids()})
+        rows: Dict[int, Any] = {}
+        e = db.events
+        for start in range(0, len(ids), 500):
+            query = sa.select(e.c.id, e.c.timestamp, e.c.data).where(e.c.id.in_(ids[start : start + 500]))
+            rows.update((row.id, row) for row in conn.execute(query))
+
+        def turn(event_id: Optional[int]) -> Optional[_UserTurn]:
+            # Gone when the retention job deleted the conversation's events meanwhile.
+            row = rows.get(event_id) if event_id is not None else None
+            parsed = _user_turn(row.id, float(row.timestamp or 0.0), row.data) if row is not None else None
+            return parsed[0] if parsed else None
+
+        for sender in new:
+            state = self.senders[sender] = _Sender()
+            refs = saved.get(sender)
+            if refs is None:
+                continue
+            state.last_seen = refs.last_seen
+            state.pending = turn(refs.pending)
+            state.last_question = turn(refs.last_question)
+            state.last_answered = turn(refs.last_answered)
+            reply = rows.get(refs.answer_reply) if refs.answer_reply is not None else None
+            state.last_answer_reply = _bot_text(reply.data) if reply is not None else ""
+            state.last_answer_reply_event = refs.answer_reply
+            state.last_did_you_mean = refs.did_you_mean
+
     def user(self, event_id: int, sender: str, timestamp: float, raw: Optional[str]) -> None:
         state = self.senders.setdefault(sender, _Sender())
-        try:
-            data = json.loads(raw or "{}")
-        except ValueError:
+        state.last_seen = max(state.last_seen, timestamp)
+        parsed = _user_turn(event_id, timestamp, raw)
+        if parsed is None:
             return
-        text = str(data.get("text") or "")
-        parse_data = data.get("parse_data") or {}
-        intent = ((parse_data.get("intent") or {}).get("name")) or ""
-        turn = _UserTurn(
-            event_id,
-            timestamp,
-            text,
-            _guesses(parse_data),
-            float((parse_data.get("intent") or {}).get("confidence") or 0.0),
-        )
+        turn, intent = parsed
+        text = turn.text
         if text.startswith("/"):  # a button, not the person's words
             if state.last_did_you_mean is not None:
                 self.batch.clicks[state.last_did_you_mean] = text[:255]
@@ -172,8 +235,10 @@ class _Reader:
             return
         state.pending = turn
 
-    def bot(self, sender: str, raw: Optional[str]) -> None:
+    def bot(self, event_id: int, sender: str, timestamp: float, raw: Optional[str]) -> None:
         state = self.senders.get(sender)
+        if state is not None:
+            state.last_seen = max(state.last_seen, timestamp)
         if state is None or state.pending is None or not raw or '"custom"' not in raw:
             return
         try:
@@ -192,7 +257,7 @@ class _Reader:
             return
         state.last_question = turn
         if kind == "answer":
-            state.last_answered, state.last_answer_reply = turn, reply
+            state.last_answered, state.last_answer_reply, state.last_answer_reply_event = turn, reply, event_id
             if turn.confidence < LOW_CONFIDENCE:
                 self.batch.items.append(_item(turn, sender, "low_confidence", reply))
             return
@@ -200,19 +265,11 @@ class _Reader:
         if kind == "did_you_mean":
             state.last_did_you_mean = turn.event_id
 
-    def earliest_pending(self, now: float) -> Optional[int]:
-        """The first user message still waiting for its reply, unless it waited too long to get one."""
-        pending = [
-            s.pending.event_id
-            for s in self.senders.values()
-            if s.pending is not None and s.pending.timestamp >= now - REPLY_WAIT_SECONDS
-        ]
-        return min(pending) if pending else None
-
 
 def sync(engine: Engine, batch_size: int = 20_000) -> int:
     """Read the events stored since the last sync; returns how many events were read."""
     db.ensure_tables(engine)
+    context.ensure_table(engine)
     e = db.events
     with engine.connect() as conn:
         cursor = int(_state(conn, CURSOR))
@@ -224,19 +281,20 @@ def sync(engine: Engine, batch_size: int = 20_000) -> int:
         .where(e.c.id > cursor, e.c.type_name.in_(["user", "bot"]))
         .order_by(e.c.id)
     )
-    with engine.connect() as conn:
+    with engine.connect() as conn, engine.connect() as lookup:
         result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(query)
         for rows in result.partitions(batch_size):
+            reader.restore(lookup, {row[1] for row in rows})
             for event_id, sender, type_name, timestamp, raw in rows:
                 read += 1
                 last_id = event_id
                 if type_name == "user":
                     reader.user(event_id, sender, float(timestamp or 0.0), raw)
                 else:
-                    reader.bot(sender, raw)
-    # A turn still waiting for its reply is read again next time (its item is not stored twice).
-    pending = reader.earliest_pending(time.time())
-    new_cursor = min(last_id, pending - 1) if pending is not None else last_id
+                    reader.bot(event_id, sender, float(timestamp or 0.0), raw)
+    # A turn still waiting for its reply, like the answer a later rating refers to, is in the context the
+    # next sync starts from: the cursor moves past everything read.
+    new_cursor = last_id
     with engine.begin() as conn:
         _insert_new(conn, reader.batch.items)
         for event_id, payload in reader.batch.clicks.items():
@@ -249,6 +307,7 @@ def sync(engine: Engine, batch_size: int = 20_000) -> int:
             for day, count in reader.batch.safety_days.items():
                 _set_state(conn, SAFETY_PREFIX + day, _state(conn, SAFETY_PREFIX + day) + count)
             _set_state(conn, CURSOR, float(new_cursor))
+        context.save(conn, {sender: state.refs() for sender, state in reader.senders.items()})
     return read
 
 

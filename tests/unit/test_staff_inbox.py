@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import yaml
 
 from painfaq.content.loader import load_content
@@ -205,3 +206,65 @@ def test_review_eval_counts_outcomes_like_the_pipeline():
     assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "faq_yoga", 0.4, 0.05) == "declined"
     assert outcome(parsed(("out_of_scope", 0.8), ("faq_yoga", 0.1)), "out_of_scope", 0.4, 0.05) == "right"
     assert outcome(parsed(("nlu_fallback", 0.4), ("faq_yoga", 0.6), ("x", 0.1)), "faq_yoga", 0.4, 0.05) == "right"
+
+
+# A conversation's turns split over two syncs: the later rating, click and hand-off refer to turns read before.
+FIRST_SYNC = [
+    ("a", user("is it serious", "faq_duration", 0.95)),
+    ("a", bot("answer", "It usually passes...")),
+    ("b", user("yoga??", "faq_yoga", 0.35, [("faq_yoga", 0.35), ("faq_exercise", 0.3)])),
+    ("b", bot("did_you_mean", "Did you mean...")),
+    ("c", user("can cupping help", "out_of_scope", 0.9)),
+    ("c", bot("out_of_scope")),
+    ("d", user("what about magnets", "out_of_scope", 0.9)),  # its reply comes later
+]
+SECOND_SYNC = [
+    ("a", user("/feedback_not_helpful", "feedback_not_helpful", 1.0)),
+    ("b", user("/faq_yoga", "faq_yoga", 1.0)),
+    ("b", bot("answer")),
+    ("c", user("/request_human", "request_human", 1.0)),
+    ("d", bot("out_of_scope")),
+    ("e", user("does worry cause it", "faq_anxiety", 0.9)),
+    ("e", bot("answer", "Anxiety can...")),
+]
+
+
+def check_later_sync(engine) -> None:
+    store_events(engine, FIRST_SYNC, start=DAY)
+    inbox.sync(engine)
+    store_events(engine, SECOND_SYNC, start=DAY + 60)
+    inbox.sync(engine)
+    groups = {g["key"]: g for g in inbox.inbox(engine)["groups"]}
+    assert groups["is it serious"]["outcomes"] == {"not_helpful": 1}
+    assert groups["is it serious"]["reply"] == "It usually passes..."
+    assert groups["yoga"]["outcomes"] == {"did_you_mean": 1} and groups["yoga"]["clicked"] == {"/faq_yoga": 1}
+    assert groups["can cupping help"]["outcomes"] == {"out_of_scope": 1, "handoff": 1}
+    assert groups["what about magnets"]["outcomes"] == {"out_of_scope": 1}
+    # A third sync: the typed rating refers to the answer e got (read in the second sync).
+    store_events(engine, [("e", user("that was not helpful", "feedback_not_helpful", 0.9))], start=DAY + 120)
+    inbox.sync(engine)
+    assert inbox.inbox(engine, outcomes=["not_helpful"])["total_groups"] == 2
+
+
+def test_a_rating_click_or_hand_off_in_a_later_sync_counts(engine):
+    check_later_sync(engine)
+    # What is kept between syncs is event ids and a hash of the sender, never a text.
+    from painfaq.staff.context import review_context
+
+    with engine.connect() as conn:
+        stored = [dict(row._mapping) for row in conn.execute(review_context.select())]
+    assert stored and all(
+        isinstance(v, (int, float, type(None))) for row in stored for k, v in row.items() if k != "sender_key"
+    )
+    assert not any(row["sender_key"] in ("a", "b", "c", "d", "e") for row in stored)
+
+
+def test_the_context_of_a_quiet_conversation_is_forgotten_after_a_day(engine):
+    from painfaq.staff.context import KEEP_SECONDS, review_context
+
+    store_events(engine, FIRST_SYNC[:2], start=DAY)
+    inbox.sync(engine)
+    store_events(engine, [("z", user("can a mattress help", "out_of_scope", 0.8))], start=DAY + KEEP_SECONDS + 60)
+    inbox.sync(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(review_context)).scalar() == 1  # z only

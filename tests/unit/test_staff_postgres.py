@@ -50,3 +50,16 @@ def test_inbox_labels_and_export_on_postgresql(pg_engine, tmp_path):
     accounts.create_user(pg_engine, "alice", "correct horse battery staple")
     token, session = accounts.start_session(pg_engine, "alice")
     assert accounts.find_session(pg_engine, token) == session
+
+
+def test_context_between_syncs_on_postgresql(pg_engine):
+    from painfaq.staff.context import review_context
+    from tests.unit.test_staff_inbox import check_later_sync
+
+    with pg_engine.begin() as conn:  # a database of its own: the test above stored other conversations
+        for table in (db.events, db.review_items, db.review_state, db.review_labels):
+            conn.execute(table.delete())
+    inbox.sync(pg_engine)  # creates the context table
+    with pg_engine.begin() as conn:
+        conn.execute(review_context.delete())
+    check_later_sync(pg_engine)
