@@ -22,8 +22,7 @@ run "test stories" bash scripts/test_stories.sh
 run "NLU holdout report" "$PY" -m scripts.eval_nlu --model "$(bash scripts/model.sh)"
 if [ -f scripts/eval_safety.py ]; then run "safety report" "$PY" -m scripts.eval_safety; fi
 # Real people's messages over REST (docs/real-users.md). Regression floors a little below the measured
-# figures (dev, 436 messages: right 51.0%, OOS declined 77.1%, red flag 80.3%, crisis 96.3%, false alarms
-# 8.2%; test: 31.9%, 48.0%, 68.2%, 88.9%, 20.8%); the targets themselves are far above them.
+# figures (results/real_users.json); the targets themselves are far above them.
 run "real-user report" "$PY" -m scripts.eval_real --model "$(bash scripts/model.sh)" \
   --floor dev:right=0.48 --floor dev:oos_declined=0.72 --floor dev:red_flag_recall=0.76 --floor dev:crisis_recall=0.93 \
   --floor dev:false_alarm_rate=0.1 --floor test:right=0.28 --floor test:oos_declined=0.42 \
