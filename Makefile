@@ -77,7 +77,7 @@ handoff-redeliver: setup  ## Retry hand-off requests the webhook did not accept 
 staff-user: setup  ## Create a staff user for the review inbox (/staff/): STAFF=alice (asks for the password)
 	@source scripts/env.sh && $(PY) -m scripts.staff_user '$(STAFF)' $(if $(DB_URL),--db-url '$(DB_URL)')
 
-review-export: setup  ## Staff labels -> data/nlu/reviewed.yml (then make train; one group in five held back)
+review-export: setup  ## Staff labels -> data/nlu/reviewed.yml, then rasa data validate (fails unless clean; one group in five held back)
 	@source scripts/env.sh && $(PY) -m scripts.review_export $(if $(DB_URL),--db-url '$(DB_URL)') $(if $(ALL),--all)
 
 review-eval: model  ## The model make run serves (or OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json

@@ -2,8 +2,9 @@
 
 `export` writes the active "this is topic X" and "out of scope" labels to `data/nlu/reviewed.yml` as
 training examples (every distinct wording of the group, deduplicated against the rest of data/nlu),
-after checking each intent against the domain. A group that reviewers labelled differently is a conflict:
-reported, not written. One group in five (chosen by a hash of its wording, so the choice never changes)
+after checking each intent against the domain. Conflicts are reported, not written: a group that reviewers
+labelled differently, one wording labelled with two intents, and a wording the rest of data/nlu already
+has as an example of another intent (Rasa would learn both; `rasa data validate` rejects it). One group in five (chosen by a hash of its wording, so the choice never changes)
 is held back from training: `held_back` returns it for `make review-eval`.
 """
 
@@ -39,8 +40,10 @@ class ExportReport:
     written: Dict[str, int] = field(default_factory=dict)  # intent -> examples written
     held_back: int = 0
     held_back_texts: List[str] = field(default_factory=list)
-    duplicates: int = 0
-    conflicts: List[Dict[str, object]] = field(default_factory=list)
+    duplicates: int = 0  # already in data/nlu with the same intent
+    conflicts: List[Dict[str, object]] = field(default_factory=list)  # between reviewers' labels
+    # A wording data/nlu has as an example of another intent: {"text", "group_key", "intent", "training_intents"}.
+    training_conflicts: List[Dict[str, object]] = field(default_factory=list)
     unknown_intents: List[str] = field(default_factory=list)
     not_training: Dict[str, int] = field(default_factory=dict)  # needs_content / ignore
 
@@ -86,15 +89,20 @@ def _clean(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("[", "").replace("]", "")).strip()
 
 
-def existing_examples(nlu_dir: Path, skip: Path) -> Set[str]:
-    seen: Set[str] = set()
+def existing_examples(nlu_dir: Path, skip: Path) -> Dict[str, Set[str]]:
+    """Normalised training example -> the intents it is an example of (lookup tables and synonyms are not)."""
+    seen: Dict[str, Set[str]] = {}
     for path in sorted(nlu_dir.glob("*.yml")):
         if path.resolve() == skip.resolve():
             continue
         for block in (yaml.safe_load(path.read_text()) or {}).get("nlu", []):
+            intent = block.get("intent")
+            if not intent:
+                continue
             for line in str(block.get("examples") or "").splitlines():
                 if line.strip().startswith("- "):
-                    seen.add(normalise(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])))
+                    key = normalise(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:]))
+                    seen.setdefault(key, set()).add(str(intent))
     return seen
 
 
@@ -107,24 +115,43 @@ def export(
 ) -> ExportReport:
     """`include_held_back`: also the measuring fifth (after `make review-eval` has compared the models)."""
     chosen, report = decisions(engine, content)
-    seen = existing_examples(out.parent, out)
-    examples: Dict[str, List[str]] = {}
+    training = existing_examples(out.parent, out)
+    # Every wording with the intents the labels give it, before anything is held back, so a conflict shows
+    # now and not only when the held-back groups are learned.
+    wordings: Dict[str, Dict[str, Tuple[str, str]]] = {}  # normalised -> intent -> (wording, group key)
     for decision in chosen:
         if decision.intent not in domain_intents:
             report.unknown_intents.append(decision.intent)
             continue
-        if is_held_back(decision.group_key) and not include_held_back:
-            report.held_back += 1
-            report.held_back_texts.extend(decision.texts[:1])
-            continue
         for text in decision.texts:
             cleaned = _clean(text)
             key = normalise(cleaned)
-            if not key or key in seen:
-                report.duplicates += 1
-                continue
-            seen.add(key)
-            examples.setdefault(decision.intent, []).append(cleaned)
+            if key:
+                wordings.setdefault(key, {}).setdefault(decision.intent, (cleaned, decision.group_key))
+    examples: Dict[str, List[str]] = {}
+    held: Set[str] = set()
+    for key, intents in wordings.items():
+        if len(intents) > 1:
+            groups = {intent: [group] for intent, (_, group) in intents.items()}
+            report.conflicts.append({"group_key": key, "labels": groups})
+            continue
+        ((intent, (cleaned, group_key)),) = intents.items()
+        others = training.get(key, set()) - {intent}
+        if others:
+            report.training_conflicts.append(
+                {"text": cleaned, "group_key": group_key, "intent": intent, "training_intents": sorted(others)}
+            )
+            continue
+        if key in training:
+            report.duplicates += 1
+            continue
+        if is_held_back(group_key) and not include_held_back:
+            if group_key not in held:
+                held.add(group_key)
+                report.held_back_texts.append(cleaned)
+            continue
+        examples.setdefault(intent, []).append(cleaned)
+    report.held_back = len(held)
     lines = [
         "# Written by `make review-export` from the support staff's labels (painfaq/staff/export.py).",
         "# Do not edit by hand: label in the review inbox (http://localhost:8080/staff/) and export again.",
