@@ -71,10 +71,11 @@ def main(argv=None) -> int:
         print(f"  NOT WRITTEN: intent {intent!r} is not in domain.yml")
     for conflict in report.conflicts:
         print(f"  CONFLICT between labels, not written: {conflict['group_key']!r}: {conflict['labels']}")
-    for conflict in report.training_conflicts:
+    for contradiction in report.training_conflicts:
         print(
-            f"  CONFLICT with the training data, not written: {conflict['text']!r} labelled {conflict['intent']}, "
-            f"but data/nlu has it as {', '.join(map(str, conflict['training_intents']))} (relabel it, or fix data/nlu)"
+            f"  CONFLICT with the training data, not written: {contradiction['text']!r} labelled "
+            f"{contradiction['intent']}, but data/nlu has it as {', '.join(contradiction['training_intents'])} "
+            "(relabel it, or fix data/nlu)"
         )
     data_dir = args.out.parent.parent
     print(f"review-export: rasa data validate on {data_dir} ...", flush=True)

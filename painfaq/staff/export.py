@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import yaml
 from sqlalchemy.engine import Engine
@@ -43,7 +43,7 @@ class ExportReport:
     duplicates: int = 0  # already in data/nlu with the same intent
     conflicts: List[Dict[str, object]] = field(default_factory=list)  # between reviewers' labels
     # A wording data/nlu has as an example of another intent: {"text", "group_key", "intent", "training_intents"}.
-    training_conflicts: List[Dict[str, object]] = field(default_factory=list)
+    training_conflicts: List[Dict[str, Any]] = field(default_factory=list)
     unknown_intents: List[str] = field(default_factory=list)
     not_training: Dict[str, int] = field(default_factory=dict)  # needs_content / ignore
 
