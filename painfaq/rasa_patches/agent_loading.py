@@ -3,7 +3,8 @@
 Rasa 3.6 loads the model in `rasa.core.run.load_agent_on_start` and offers no hook after it. Wrapped here:
 once the agent is loaded, its first turn's one-off work (the action-response validator, the first run
 of the NLU graph) is done (painfaq.rasa_patches.speedups.warm_up_agent), and the memory freed while
-loading is returned to the system (release_freed_memory).
+loading is returned to the system (release_freed_memory). Tested by tests/production/test_speedups.py
+(test_agent_loading_warms_up_and_loads_the_agent_rasa_would: the same agent, warmed up, memory returned).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Because every replacement is recorded, Rasa's own code can be put back exactly: `undo()` for everything,
 `temporarily(apply)` for one patch. The launchers never undo (a server keeps its patches for its whole
 life); the equivalence tests apply a patch in the pytest process, compare it with Rasa's code path, and
-leave Rasa as they found it for the tests that run after them.
+leave Rasa as they found it for the tests that run after them. Tested by tests/unit/test_rasa_speedups.py
+and tests/production/test_speedups.py (each asserts Rasa's own code is back after the block).
 """
 
 from __future__ import annotations

@@ -3,14 +3,15 @@
 Rasa imports TensorFlow from dozens of modules that every server loads (policies, featurizers, the
 recipe's registry of all components), even when the model's own components never call it. Importing
 TensorFlow 2.12 costs ~400 MB resident and ~2.5 s per process. The project's model (sparse features,
-logistic regression, rules) uses no TensorFlow, so `painfaq.serving.rasa_server` puts placeholder modules in its
+logistic regression, rules) uses no TensorFlow, so the Rasa launcher (painfaq.rasa_patches.apply_all) puts placeholder modules in its
 place before Rasa is imported: `import tensorflow` and its submodules succeed, class definitions that
 derive from TensorFlow classes succeed, and nothing of TensorFlow's is ever run.
 
 Only models whose every prediction-graph component is on `TENSORFLOW_FREE_COMPONENTS` get this; any
 other model (e.g. one with DIET or TED) is served with the real TensorFlow. thinc (spaCy) checks for
 TensorFlow with `import tensorflow.experimental.dlpack`; that import fails here, so spaCy runs as if
-TensorFlow were not installed, which is the truth for this process.
+TensorFlow were not installed, which is the truth for this process. Tested by
+tests/production/test_tensorflow_stub.py (same predictions with and without the placeholder).
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ Rasa wraps every tracker store in FailSafeTrackerStore, which on any error retri
 turn silently starts a fresh conversation) and saves to memory (the turn is never stored). Its
 `on_tracker_store_error` callback is the only way to change that, and Rasa never passes one. Here every
 FailSafeTrackerStore gets a callback that logs and raises TrackerStoreUnavailable: the channel tells the
-user (painfaq/serving/channel.py), and nothing diverges from the database.
+user (painfaq/serving/channel.py), and nothing diverges from the database. Tested by
+tests/reliability/test_faults.py and tests/reliability/test_faults_postgres.py.
 """
 
 from __future__ import annotations

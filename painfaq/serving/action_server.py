@@ -27,7 +27,6 @@ from typing import Any
 import pluggy
 
 from painfaq import rasa_patches, settings
-from painfaq.rasa_patches import speedups
 from painfaq.serving import supervision
 
 logger = logging.getLogger(__name__)
@@ -96,11 +95,8 @@ def install() -> None:
 
 
 def main() -> None:
-    # Before rasa_sdk and spaCy are imported: keep TensorFlow/JAX out of the action server (spaCy's thinc
-    # imports them when installed; the actions never use them: ~350 MB and ~2.5 s per process).
-    rasa_patches.apply_to_action_server()
-    # The content and the safety net, loaded now, before Sanic forks workers, not on the first user's turn.
-    speedups.preload_action_data()
+    # Before rasa_sdk is imported: no TensorFlow/JAX, the actions' data loaded before workers fork.
+    rasa_patches.apply_all("action_server")
     install()
     from rasa_sdk.__main__ import main as sdk_main
 

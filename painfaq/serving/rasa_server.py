@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, List, Optional
 import yaml
 
 from painfaq import rasa_patches
-from painfaq.rasa_patches import speedups, tensorflow_stub
 
 if TYPE_CHECKING:
     from painfaq.serving.channel import Limits
@@ -50,12 +49,10 @@ def channel_limits(credentials_file: str) -> "Limits":
 
 
 def _install(argv: List[str]) -> None:
-    if speedups.enabled():
-        # Before Rasa is imported: a model without TensorFlow components is served without TensorFlow.
-        tensorflow_stub.install_if_model_allows(model_argument(argv))
-    speedups.block_unused_imports(speedups.RASA_UNUSED_MODULES)
-    limits = channel_limits(_argument(argv, ("--credentials",), "credentials.yml"))
-    rasa_patches.apply_to_rasa_server(action_timeout_seconds=limits.action_timeout)
+    credentials = _argument(argv, ("--credentials",), "credentials.yml")
+    rasa_patches.apply_all(
+        "rasa", model=model_argument(argv), action_timeout_seconds=lambda: channel_limits(credentials).action_timeout
+    )
 
 
 def main() -> None:

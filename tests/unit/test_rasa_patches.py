@@ -50,13 +50,26 @@ def test_importing_the_project_changes_nothing_in_rasa():
 
 def test_the_launcher_applies_them():
     code = (
-        "from painfaq import rasa_patches; rasa_patches.apply_to_rasa_server(action_timeout_seconds=7.0); "
+        "from painfaq import rasa_patches; rasa_patches.apply_all('rasa', action_timeout_seconds=lambda: 7.0); "
         "from rasa.core.actions.action import RemoteAction; import rasa.core.actions.action as a; "
         "from painfaq.rasa_patches import action_validation; "
         "print(RemoteAction._validate_action_result is action_validation._validate_action_result, "
         "a.DEFAULT_REQUEST_TIMEOUT)"
     )
     assert last_line_printed(code) == "True 7.0"
+
+
+def test_an_untested_version_is_refused_before_anything_is_changed():
+    """The version check comes first: refused, the process still has no TensorFlow placeholder, no blocked
+    import and no Rasa module loaded."""
+    code = (
+        "import sys; from painfaq import rasa_patches; from painfaq.rasa_patches import tensorflow_stub; "
+        "rasa_patches.TESTED_VERSIONS['rasa'] = '0.0.1'\n"
+        "try:\n    rasa_patches.apply_all('rasa', action_timeout_seconds=lambda: 7.0)\n"
+        "except rasa_patches.UntestedVersionError:\n"
+        "    print(tensorflow_stub.installed(), 'jax' in sys.modules, 'rasa.core' in sys.modules)\n"
+    )
+    assert last_line_printed(code) == "False False False"
 
 
 def rasa_names(tree: ast.Module) -> Set[str]:

@@ -46,9 +46,9 @@ def test_one_spacy_pipeline_serves_rasa_and_the_safety_net():
     from tests.harness.stack import REPO_ROOT, child_env, current_model
 
     probe = f"""
+from painfaq.rasa_patches import apply_all
+apply_all('rasa', model={current_model()!r}, action_timeout_seconds=lambda: 1)
 import asyncio, spacy
-from painfaq.rasa_patches import apply_to_rasa_server
-apply_to_rasa_server(1)
 loads = []
 original = spacy.load
 spacy.load = lambda *a, **k: loads.append(a[0]) or original(*a, **k)
