@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
-# Prints the path of the trained model for the current training inputs, training it first if it
-# does not exist. The model name carries a hash of everything training reads, so a data change
-# means a new model and an unchanged project reuses the old one.
+# Prints the path of the trained model for the current training inputs, training it first if it does not
+# exist (`--name`: only the name). The name carries a hash of what changes predictions, so a data change means
+# a new model and an unchanged project reuses the old one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/env.sh
 
-# What training reads: Rasa's files, the training data, the NLU components and the learned safety layer they
-# train (not the Rasa patches, which change speed, not predictions), and the pinned libraries.
-inputs_hash=$(cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/nlu/*.py painfaq/safety/learned.py requirements.lock \
-  | sha256sum | cut -c1-16)
+# What changes the model's predictions: Rasa's files, the training data, the NLU components and the learned
+# safety layer they train, the builder of the spaCy pipeline the features come from (its lemmas), and the pins
+# of the libraries that train and featurize. Not the Rasa patches (speed, not predictions), nor the rest of
+# requirements.lock: bumping ruff or pytest must not retrain.
+MODEL_PINS='^(rasa|spacy|spacy-lookups-data|thinc|numpy|scipy|scikit-learn)=='
+inputs_hash=$( {
+  cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/nlu/*.py painfaq/safety/learned.py \
+    scripts/build_spacy_pipeline.py
+  grep -E "$MODEL_PINS" requirements.lock
+} | sha256sum | cut -c1-16)
 name="painfaq-$inputs_hash"
+# --name: print the model's name for the current inputs, train nothing.
+if [ "${1:-}" = "--name" ]; then echo "$name"; exit 0; fi
 model="models/$name.tar.gz"
 if [ ! -f "$model" ] || [ "${FORCE_TRAIN:-0}" = "1" ]; then
   mkdir -p "$LOG_DIR"
