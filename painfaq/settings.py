@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict, Mapping, Optional
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,16 +24,17 @@ class Setting:
     default: Optional[str]
     meaning: str
 
-    def raw(self) -> Optional[str]:
-        """The variable's value; the default when it is unset or empty."""
-        value = os.environ.get(self.name)
+    def raw(self, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+        """The variable's value in `environ` (default: this process's environment); the default when it is
+        unset or empty. A launcher passes the environment it is preparing for the process it starts."""
+        value = (os.environ if environ is None else environ).get(self.name)
         return self.default if value in (None, "") else value
 
-    def is_set(self) -> bool:
-        return os.environ.get(self.name) not in (None, "")
+    def is_set(self, environ: Optional[Mapping[str, str]] = None) -> bool:
+        return (os.environ if environ is None else environ).get(self.name) not in (None, "")
 
-    def text(self) -> str:
-        return self.raw() or ""
+    def text(self, environ: Optional[Mapping[str, str]] = None) -> str:
+        return self.raw(environ) or ""
 
     def integer(self) -> int:
         return int(self.text())
@@ -72,7 +73,9 @@ MAX_SENDER_CHARS = _define("PAINFAQ_MAX_SENDER_CHARS", None, "longer sender ids 
 RATE_PER_SENDER = _define("PAINFAQ_RATE_PER_SENDER", None, "burst/per-minute per sender id; `off` disables")
 RATE_PER_ADDRESS = _define("PAINFAQ_RATE_PER_ADDRESS", None, "burst/per-minute per client address; `off` disables")
 IN_FLIGHT_PER_ADDRESS = _define("PAINFAQ_IN_FLIGHT_PER_ADDRESS", None, "turns in progress at once per address")
-TURN_TIMEOUT = _define("PAINFAQ_TURN_TIMEOUT", None, "seconds before the user gets the apology")
+TURN_TIMEOUT = _define(
+    "PAINFAQ_TURN_TIMEOUT", "20", "seconds before the user gets the apology (HAProxy waits 5 s longer for the turn)"
+)
 ACTION_TIMEOUT = _define("PAINFAQ_ACTION_TIMEOUT", None, "seconds Rasa waits for the action server")
 RATE_LIMIT_REDIS_URL = _define(
     "PAINFAQ_RATE_LIMIT_REDIS_URL", None, "redis://... to count the limits in Redis, shared by workers and instances"
@@ -91,6 +94,12 @@ ACTION_SERVER_TOKEN = _define(
     "ACTION_SERVER_TOKEN", "", "shared secret between Rasa and the action server (scripts/run.sh makes one per run)"
 )
 
+# Ports and addresses of the container's servers (painfaq/serving/container.py, healthcheck.py)
+RASA_PORT = _define("RASA_PORT", "5005", "container: port Rasa's REST channel listens on")
+ACTION_PORT = _define("ACTION_PORT", "5055", "container: port the action server listens on")
+WEB_PORT = _define("WEB_PORT", "8080", "container: port of the demo page and the staff pages")
+RASA_URL = _define("RASA_URL", "http://localhost:5005", "container: where the demo/staff server finds Rasa")
+
 # Privacy
 MASK = _define("PAINFAQ_MASK", "all", "identifiers masked before storing: all, none, or a list (email,phone,...)")
 LOG_MASK = _define("PAINFAQ_LOG_MASK", None, "identifiers masked in log records (default: PAINFAQ_MASK, else all)")
@@ -108,6 +117,14 @@ DB_CONNECT_RETRY_SECONDS = _define("PAINFAQ_DB_CONNECT_RETRY_SECONDS", "5", "sec
 STAFF_SECURE_COOKIE = _define(
     "PAINFAQ_STAFF_SECURE_COOKIE", "off", "`on` marks the staff session cookie Secure (serve /staff/ over HTTPS)"
 )
+
+# Staff accounts (scripts/staff_user.py)
+STAFF_PASSWORD = _define(
+    "STAFF_PASSWORD", None, "`make staff-user`: the new password, for scripts (unset: asked without echo)"
+)
+
+# Runtime files (scripts/run.sh, scripts/run_production.sh)
+RUN_DIR = _define("RUN_DIR", ".run", "supervisor socket and configuration, generated files, the served model's name")
 
 # Retention
 RETENTION_DAYS = _define("RETENTION_DAYS", None, "`make prune` keeps this many days of conversations (no default)")

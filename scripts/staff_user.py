@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 
+from painfaq import settings
 from painfaq.staff import accounts
 from painfaq.stores import db
 
@@ -20,8 +20,8 @@ def main(argv=None) -> int:
     parser.add_argument("username")
     parser.add_argument("--db-url", help="SQLAlchemy database URL (default: the tracker store's)")
     args = parser.parse_args(argv)
-    password = os.environ.get("STAFF_PASSWORD") or getpass.getpass(f"Password for {args.username}: ")
-    if not os.environ.get("STAFF_PASSWORD") and getpass.getpass("Again: ") != password:
+    password = settings.STAFF_PASSWORD.text() or getpass.getpass(f"Password for {args.username}: ")
+    if not settings.STAFF_PASSWORD.is_set() and getpass.getpass("Again: ") != password:
         print("staff-user: the passwords differ", file=sys.stderr)
         return 2
     try:

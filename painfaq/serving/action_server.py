@@ -31,7 +31,6 @@ from painfaq.serving import supervision
 
 logger = logging.getLogger(__name__)
 
-ENV_TOKEN = "ACTION_SERVER_TOKEN"
 OPEN_PATHS = frozenset({"/health"})
 
 

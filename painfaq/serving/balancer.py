@@ -22,6 +22,8 @@ import sys
 from pathlib import Path
 from typing import List, Optional, Sequence
 
+from painfaq import settings
+
 # A message is at most 2,000 characters: a request fits one buffer, which L7 retries need.
 RETRY_ON = "conn-failure empty-response junk-response"
 # A request id the REST channel accepts (painfaq/serving/channel.py reads the same pattern).
@@ -39,7 +41,7 @@ def config_text(
     server: str,
     backups: Sequence[str] = (),
     health_checks: bool = False,
-    turn_timeout_seconds: float = 60.0,
+    turn_timeout_seconds: Optional[float] = None,
 ) -> str:
     """HAProxy's configuration.
 
@@ -49,6 +51,8 @@ def config_text(
     """
     checks = backups or health_checks
     check = " check inter 1s fall 2 rise 1" if checks else ""
+    if turn_timeout_seconds is None:
+        turn_timeout_seconds = settings.TURN_TIMEOUT.number()
     server_timeout = int(turn_timeout_seconds + 5)
     lines = [
         "global",
@@ -103,7 +107,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--server", required=True, help="HOST:PORT of this instance's Rasa")
     parser.add_argument("--backup", action="append", default=[], help="HOST:PORT of another instance's Rasa")
     parser.add_argument("--health-checks", action="store_true", help="check readiness (implied by --backup)")
-    parser.add_argument("--turn-timeout", type=float, default=60.0)
+    parser.add_argument("--turn-timeout", type=float, help="seconds (default: PAINFAQ_TURN_TIMEOUT)")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

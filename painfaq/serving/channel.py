@@ -60,7 +60,6 @@ from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_
 
 logger = logging.getLogger(__name__)
 
-ENV_ACTION_TOKEN = "ACTION_SERVER_TOKEN"
 SENDER_PATTERN = re.compile(r"[A-Za-z0-9._:-]+")
 # C0/C1 controls except tab and newline, lone surrogates, bidi embeddings/overrides/isolates, BOM,
 # non-characters U+FFFE/U+FFFF.
@@ -86,7 +85,7 @@ class Limits:
     per_sender: Rate = Rate(10, 30 / 60)  # rate_per_sender "10/30" [PAINFAQ_RATE_PER_SENDER]
     per_address: Rate = Rate(60, 120 / 60)  # rate_per_address "60/120" [PAINFAQ_RATE_PER_ADDRESS]
     in_flight_per_address: int = 4  # in_flight_per_address [PAINFAQ_IN_FLIGHT_PER_ADDRESS]
-    turn_timeout: float = 20.0  # turn_timeout, seconds [PAINFAQ_TURN_TIMEOUT]
+    turn_timeout: float = float(settings.TURN_TIMEOUT.default or 0)  # turn_timeout, seconds [PAINFAQ_TURN_TIMEOUT]
     action_timeout: float = 10.0  # action_timeout, seconds [PAINFAQ_ACTION_TIMEOUT]
 
     @classmethod

@@ -19,24 +19,26 @@ def newest_model() -> str:
 
 
 def command(server: str, env: Dict[str, str]) -> List[str]:
+    """The server's command line; `env` is the environment it will run with (settings are read from it, and
+    the action server's listening address is added to it)."""
     python = sys.executable
     if server == "rasa":
         return [python, "-m", "painfaq.serving.rasa_server", "run", "--model", newest_model(),
-                "--port", env.get("RASA_PORT", "5005"), "--endpoints", "endpoints.production.yml",
+                "--port", settings.RASA_PORT.text(env), "--endpoints", "endpoints.production.yml",
                 "--credentials", "credentials.yml"]  # fmt: skip
     if server == "actions":
         env.setdefault("SANIC_HOST", "0.0.0.0")
         return [python, "-m", "painfaq.serving.action_server", "--actions", "actions",
-                "--port", env.get("ACTION_PORT", "5055")]  # fmt: skip
+                "--port", settings.ACTION_PORT.text(env)]  # fmt: skip
     if server == "staff":
         return [python, str(Path("scripts") / "serve_demo.py"), "--host", "0.0.0.0",
-                "--port", env.get("WEB_PORT", "8080"), "--rasa-url", env.get("RASA_URL", "http://localhost:5005")]  # fmt: skip
+                "--port", settings.WEB_PORT.text(env), "--rasa-url", settings.RASA_URL.text(env)]  # fmt: skip
     raise SystemExit(f"container: unknown server {server!r}; one of: rasa, actions, staff")
 
 
 def main() -> None:
     server = sys.argv[1] if len(sys.argv) > 1 else "rasa"
-    env = dict(os.environ)
+    env = dict(os.environ)  # process environment: handed on whole to the server (execve)
     argv = command(server, env)
     os.chdir(settings.REPO_ROOT)
     os.execve(argv[0], argv, env)

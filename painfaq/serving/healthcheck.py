@@ -6,20 +6,24 @@ A container runs one server; the first that answers decides: Rasa's readiness (`
 
 from __future__ import annotations
 
-import os
 import sys
 import urllib.error
 import urllib.request
+from typing import Tuple
 
-URLS = (
-    f"http://127.0.0.1:{os.environ.get('RASA_PORT', '5005')}/webhooks/rest/ready",
-    f"http://127.0.0.1:{os.environ.get('ACTION_PORT', '5055')}/health",
-    f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8080')}/",
-)
+from painfaq import settings
+
+
+def urls() -> Tuple[str, ...]:
+    return (
+        f"http://127.0.0.1:{settings.RASA_PORT.text()}/webhooks/rest/ready",
+        f"http://127.0.0.1:{settings.ACTION_PORT.text()}/health",
+        f"http://127.0.0.1:{settings.WEB_PORT.text()}/",
+    )
 
 
 def check() -> int:
-    for url in URLS:
+    for url in urls():
         try:
             with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - fixed loopback URLs
                 return 0 if response.status == 200 else 1

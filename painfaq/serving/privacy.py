@@ -27,9 +27,6 @@ from typing import Any, Callable, Dict, Iterable, Optional, Pattern, Sequence, T
 
 from painfaq import settings
 
-ENV_MASK = "PAINFAQ_MASK"
-ENV_LOG_MASK = "PAINFAQ_LOG_MASK"
-
 _NOT_AFTER = r"(?<![\w@./:+-])"
 _NOT_BEFORE = r"(?![\w@])"
 
@@ -66,10 +63,6 @@ def parse_kinds(value: Any) -> Tuple[str, ...]:
     return tuple(kind for kind in ALL_KINDS if kind in kinds)
 
 
-def kinds_from_env(name: str = ENV_MASK) -> Tuple[str, ...]:
-    return parse_kinds(settings.ALL[name].raw() or "all")
-
-
 def _phone(match: "re.Match[str]") -> str:
     text = match.group(0)
     return "[phone]" if sum(c.isdigit() for c in text) >= MIN_PHONE_DIGITS else text
@@ -78,10 +71,6 @@ def _phone(match: "re.Match[str]") -> str:
 @dataclass(frozen=True)
 class Masker:
     kinds: Tuple[str, ...] = ALL_KINDS
-
-    @classmethod
-    def from_env(cls, name: str = ENV_MASK) -> "Masker":
-        return cls(kinds_from_env(name))
 
     @property
     def enabled(self) -> bool:

@@ -100,6 +100,7 @@ def check_redis(env: Mapping[str, str]) -> None:
 
 
 def check(env: Optional[Mapping[str, str]] = None) -> None:
+    # process environment: the endpoints file's ${DB_*} and ${REDIS_*}, which Rasa reads (not settings).
     env = dict(os.environ if env is None else env)
     missing = missing_variables(env)
     if missing:

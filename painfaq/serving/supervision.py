@@ -274,7 +274,7 @@ def listen(args: argparse.Namespace) -> int:
     from supervisor import childutils
 
     exits: Dict[str, Deque[float]] = defaultdict(deque)
-    rpc = childutils.getRPCInterface(os.environ)
+    rpc = childutils.getRPCInterface(os.environ)  # process environment: supervisord's SUPERVISOR_SERVER_URL
     while True:
         headers, payload = childutils.listener.wait(sys.stdin, sys.stdout)
         event = headers.get("eventname", "")

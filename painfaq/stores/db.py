@@ -160,10 +160,12 @@ def expand_env_vars(value: Any) -> Any:
     if isinstance(value, str):
 
         def replace(match: "re.Match[str]") -> str:
+            # process environment: any ${VAR} the endpoints file names, expanded as Rasa expands it.
             name = match.group(1)
-            if name not in os.environ:
+            value = os.environ.get(name)  # process environment: as above
+            if value is None:
                 raise DatabaseNotConfigured(f"environment variable {name} used in the endpoints file is not set")
-            return os.environ[name]
+            return value
 
         return ENV_VAR_PATTERN.sub(replace, value)
     return value

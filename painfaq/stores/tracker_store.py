@@ -49,10 +49,6 @@ from painfaq.stores.lean_queries import LeanQueries
 
 logger = logging.getLogger(__name__)
 
-ENV_ATTEMPTS = "PAINFAQ_DB_CONNECT_ATTEMPTS"
-ENV_RETRY_SECONDS = "PAINFAQ_DB_CONNECT_RETRY_SECONDS"
-DEFAULT_ATTEMPTS = 6
-DEFAULT_RETRY_SECONDS = 5.0
 PG_CONNECT_TIMEOUT_SECONDS = 5
 PG_STATEMENT_TIMEOUT_MS = 10_000
 
@@ -167,7 +163,8 @@ class MaskingSQLTrackerStore(LeanQueries):
                     message = (
                         f"cannot reach the tracker store database {where} after {attempts} attempt(s): "
                         f"{describe_error(error)}. Check the tracker_store section of the endpoints file and that "
-                        f"the database is running (attempts: {ENV_ATTEMPTS}, {ENV_RETRY_SECONDS})."
+                        f"the database is running (attempts: {settings.DB_CONNECT_ATTEMPTS.name}, "
+                        f"{settings.DB_CONNECT_RETRY_SECONDS.name})."
                     )
                     logger.critical(message)
                     self.engine.dispose()
