@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import sys
 from collections import Counter
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Dict, List, Optional, Tuple
 
 import yaml
 
+from painfaq import settings
 from painfaq.content.loader import load_content
 from painfaq.staff import export, inbox
 from painfaq.stores import db
@@ -37,7 +37,7 @@ class ModelChoiceError(ValueError):
 
 def serving_model_file() -> Path:
     """Where scripts/run.sh and scripts/run_production.sh record the model they serve."""
-    return ROOT / os.environ.get("RUN_DIR", ".run") / "serving_model"
+    return settings.RUN_DIR.path() / "serving_model"
 
 
 def old_model(given: Optional[str], new: str) -> str:
