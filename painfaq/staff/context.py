@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Dict, Iterable, List, Optional
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 
 from painfaq.stores import db
 
@@ -55,10 +55,6 @@ class Refs:
 
 def sender_key(sender: str) -> str:
     return hashlib.sha256(sender.encode("utf-8")).hexdigest()
-
-
-def ensure_table(engine: Engine) -> None:
-    review_context.create(engine, checkfirst=True)
 
 
 def load(conn: Connection, senders: Iterable[str]) -> Dict[str, Refs]:

@@ -33,6 +33,7 @@ class Decision:
     group_key: str
     intent: str
     texts: List[str]
+    item_id: Optional[int] = None  # a label for this one message, not its whole group
 
 
 @dataclass
@@ -62,26 +63,39 @@ def _intent_for(label: Dict[str, object], content: Content) -> Optional[str]:
 
 
 def decisions(engine: Engine, content: Content) -> Tuple[List[Decision], ExportReport]:
-    """Every labelled group's intent (None for needs_content / ignore), conflicts set aside."""
+    """The intent of every labelled group and message (not needs_content / ignore), conflicts set aside."""
     report = ExportReport()
-    by_group: Dict[str, Dict[str, Set[str]]] = {}
+    # (group key, None) for a group's labels, (group key, item id) for one message's.
+    by_target: Dict[Tuple[str, Optional[int]], Dict[str, Set[str]]] = {}
+    item_texts: Dict[int, str] = {}
     for label in list_labels(engine, limit=1_000_000):
         kind = str(label["label"])
         if kind in ("needs_content", "ignore"):
             report.not_training[kind] = report.not_training.get(kind, 0) + 1
         intent = _intent_for(label, content) or kind
-        by_group.setdefault(str(label["group_key"]), {}).setdefault(intent, set()).add(str(label["labelled_by"]))
-    chosen: Dict[str, str] = {}
-    for key, intents in by_group.items():
+        item_id = label["item_id"]
+        if item_id is not None:
+            item_texts[int(item_id)] = str(label["text"])
+        target = (str(label["group_key"]), item_id)
+        by_target.setdefault(target, {}).setdefault(intent, set()).add(str(label["labelled_by"]))
+    chosen: Dict[Tuple[str, Optional[int]], str] = {}
+    for (key, item_id), intents in by_target.items():
         if len(intents) > 1:
-            report.conflicts.append({"group_key": key, "labels": {k: sorted(v) for k, v in intents.items()}})
+            conflict: Dict[str, object] = {"group_key": key, "labels": {k: sorted(v) for k, v in intents.items()}}
+            if item_id is not None:
+                conflict["item_id"] = item_id
+            report.conflicts.append(conflict)
             continue
         (intent,) = intents
         if intent in ("needs_content", "ignore"):
             continue
-        chosen[key] = intent
-    texts = group_texts(engine, list(chosen))
-    return [Decision(key, intent, texts[key]) for key, intent in sorted(chosen.items())], report
+        chosen[(key, item_id)] = intent
+    texts = group_texts(engine, sorted({key for key, item_id in chosen if item_id is None}))
+    out = [
+        Decision(key, intent, texts[key] if item_id is None else [item_texts[item_id]], item_id)
+        for (key, item_id), intent in sorted(chosen.items(), key=lambda pair: (pair[0][0], pair[0][1] or 0))
+    ]
+    return out, report
 
 
 def _clean(text: str) -> str:

@@ -22,7 +22,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from painfaq.staff import context
+from painfaq.staff import context, tables
 from painfaq.stores import db
 from painfaq.support.report import mask_text, normalise
 
@@ -268,8 +268,7 @@ class _Reader:
 
 def sync(engine: Engine, batch_size: int = 20_000) -> int:
     """Read the events stored since the last sync; returns how many events were read."""
-    db.ensure_tables(engine)
-    context.ensure_table(engine)
+    tables.ensure(engine)
     e = db.events
     with engine.connect() as conn:
         cursor = int(_state(conn, CURSOR))
@@ -327,11 +326,15 @@ def inbox(
     include_labelled: bool = True,
 ) -> Dict[str, Any]:
     """One page of groups, most frequent first, for the date range (UTC days, inclusive) and outcomes."""
+    tables.ensure(engine)
     items, labels = db.review_items, db.review_labels
     lo, hi = _day_range(start, end)
     wanted = [o for o in (outcomes or OUTCOMES) if o in OUTCOMES]
     where = [items.c.timestamp >= lo, items.c.timestamp < hi, items.c.outcome.in_(wanted)]
-    active = sa.select(labels.c.group_key).where(labels.c.undone_at.is_(None))
+    # A group is labelled by a label for the whole group; one for a single message of it leaves it listed.
+    active = sa.select(labels.c.group_key).where(
+        labels.c.undone_at.is_(None), labels.c.id.not_in(sa.select(tables.item_labels.c.label_id))
+    )
     if not include_labelled:
         where.append(items.c.group_key.not_in(active))
     page = max(1, page)
@@ -374,9 +377,7 @@ def inbox(
                 sa.select(items.c.id, items.c.text, items.c.guesses, items.c.reply).where(items.c.id.in_(latest))
             ):
                 examples[row.id] = row
-            for row in conn.execute(
-                sa.select(labels).where(labels.c.group_key.in_(keys), labels.c.undone_at.is_(None))
-            ):
+            for row in conn.execute(_labels_query().where(labels.c.group_key.in_(keys), labels.c.undone_at.is_(None))):
                 current[row.group_key].append(_label_dict(row))
         safety = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(db.review_state.c.value), 0)).where(
@@ -411,10 +412,17 @@ def inbox(
     }
 
 
+def _labels_query() -> Any:
+    """Labels with the message they are for (`item_id`; None: for the whole group)."""
+    labels, links = db.review_labels, tables.item_labels
+    return sa.select(labels, links.c.item_id).select_from(labels.outerjoin(links, links.c.label_id == labels.c.id))
+
+
 def _label_dict(row: Any) -> Dict[str, Any]:
     return {
         "id": row.id,
         "group_key": row.group_key,
+        "item_id": row.item_id,
         "text": row.text,
         "label": row.label,
         "topic": row.topic,
@@ -425,9 +433,18 @@ def _label_dict(row: Any) -> Dict[str, Any]:
 
 
 def add_label(
-    engine: Engine, group_key: str, label: str, topic: Optional[str], username: str, topics: Iterable[str]
+    engine: Engine,
+    group_key: Optional[str],
+    label: str,
+    topic: Optional[str],
+    username: str,
+    topics: Iterable[str],
+    item_id: Optional[int] = None,
 ) -> Dict[str, Any]:
-    """Label a group. A reviewer's new label for a group replaces their previous one (which stays, undone)."""
+    """Label a group, or with `item_id` one message of it. A reviewer's new label for a group (or a message)
+    replaces their previous one for it (which stays, undone); a group's and its messages' labels are apart."""
+    if (group_key is None) == (item_id is None):
+        raise LabelError("give either group_key (a group) or item_id (one message)")
     if label not in LABELS:
         raise LabelError(f"label must be one of {', '.join(LABELS)}")
     if label == "topic":
@@ -435,17 +452,32 @@ def add_label(
             raise LabelError("topic: not a topic of the article")
     else:
         topic = None
-    items, labels = db.review_items, db.review_labels
+    tables.ensure(engine)
+    items, labels, links = db.review_items, db.review_labels, tables.item_labels
     now = time.time()
     with engine.begin() as conn:
-        example = conn.execute(
-            sa.select(items.c.text).where(items.c.group_key == group_key).order_by(items.c.id.desc()).limit(1)
-        ).scalar()
-        if example is None:
-            raise LabelError("no such group in the inbox")
+        if item_id is not None:
+            found = conn.execute(sa.select(items.c.group_key, items.c.text).where(items.c.id == item_id)).first()
+            if found is None:
+                raise LabelError("no such message in the inbox")
+            group_key, example = found.group_key, found.text
+            previous = sa.select(links.c.label_id).where(links.c.item_id == item_id)
+            replaced = labels.c.id.in_(previous)
+        else:
+            example = conn.execute(
+                sa.select(items.c.text).where(items.c.group_key == group_key).order_by(items.c.id.desc()).limit(1)
+            ).scalar()
+            if example is None:
+                raise LabelError("no such group in the inbox")
+            replaced = labels.c.id.not_in(sa.select(links.c.label_id))
         conn.execute(
             sa.update(labels)
-            .where(labels.c.group_key == group_key, labels.c.labelled_by == username, labels.c.undone_at.is_(None))
+            .where(
+                labels.c.group_key == group_key,
+                labels.c.labelled_by == username,
+                labels.c.undone_at.is_(None),
+                replaced,
+            )
             .values(undone_at=now)
         )
         label_id = conn.execute(
@@ -453,7 +485,9 @@ def add_label(
                 group_key=group_key, text=example, label=label, topic=topic, labelled_by=username, labelled_at=now
             )
         ).inserted_primary_key[0]
-        row = conn.execute(sa.select(labels).where(labels.c.id == label_id)).first()
+        if item_id is not None:
+            conn.execute(sa.insert(links).values(label_id=label_id, item_id=item_id))
+        row = conn.execute(_labels_query().where(labels.c.id == label_id)).first()
     return _label_dict(row)
 
 
@@ -469,13 +503,56 @@ def undo_label(engine: Engine, label_id: int) -> bool:
         )
 
 
-def list_labels(engine: Engine, include_undone: bool = False, limit: int = 500) -> List[Dict[str, Any]]:
+def list_labels(
+    engine: Engine, include_undone: bool = False, limit: int = 500, offset: int = 0
+) -> List[Dict[str, Any]]:
+    """Labels, newest first; `limit` and `offset` page through them."""
+    tables.ensure(engine)
     labels = db.review_labels
-    query = sa.select(labels).order_by(labels.c.labelled_at.desc()).limit(limit)
+    query = _labels_query().order_by(labels.c.labelled_at.desc(), labels.c.id.desc()).limit(limit).offset(offset)
     if not include_undone:
         query = query.where(labels.c.undone_at.is_(None))
     with engine.connect() as conn:
         return [_label_dict(row) for row in conn.execute(query)]
+
+
+def count_labels(engine: Engine, include_undone: bool = False) -> int:
+    labels = db.review_labels
+    query = sa.select(sa.func.count()).select_from(labels)
+    if not include_undone:
+        query = query.where(labels.c.undone_at.is_(None))
+    with engine.connect() as conn:
+        return int(conn.execute(query).scalar() or 0)
+
+
+def group_items(engine: Engine, group_key: str, limit: int = 200) -> List[Dict[str, Any]]:
+    """The messages of one group, newest first, each with the active labels given to it alone."""
+    tables.ensure(engine)
+    items, labels = db.review_items, db.review_labels
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(items).where(items.c.group_key == group_key).order_by(items.c.id.desc()).limit(limit)
+        ).all()
+        ids = [row.id for row in rows]
+        own: Dict[int, List[Dict[str, Any]]] = {i: [] for i in ids}
+        if ids:
+            for label in conn.execute(
+                _labels_query().where(tables.item_labels.c.item_id.in_(ids), labels.c.undone_at.is_(None))
+            ):
+                own[label.item_id].append(_label_dict(label))
+    return [
+        {
+            "id": row.id,
+            "timestamp": row.timestamp,
+            "outcome": row.outcome,
+            "text": row.text,
+            "guesses": json.loads(row.guesses),
+            "reply": row.reply,
+            "clicked": row.clicked,
+            "labels": own[row.id],
+        }
+        for row in rows
+    ]
 
 
 def group_texts(engine: Engine, group_keys: Sequence[str], per_group: int = 5) -> Dict[str, List[str]]:

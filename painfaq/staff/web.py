@@ -5,8 +5,9 @@
     POST   /staff/api/logout
     GET    /staff/api/session       {"username", "csrf", "topics"} for the logged-in user
     GET    /staff/api/inbox         ?from=YYYY-MM-DD&to=YYYY-MM-DD&outcome=a,b&page=1&per_page=50&unlabelled=1
+    GET    /staff/api/group         ?key=<a group's key>: its messages, each with its own labels
     GET    /staff/api/labels        ?all=1 includes labels taken back
-    POST   /staff/api/labels        {"group_key", "label": topic|out_of_scope|needs_content|ignore, "topic"?}
+    POST   /staff/api/labels        {"group_key" | "item_id", "label": topic|out_of_scope|needs_content|ignore, "topic"?}
     POST   /staff/api/labels/<id>/undo
 
 Every API call needs the session cookie (401 as JSON without one); every write also needs the CSRF token
@@ -121,6 +122,12 @@ class StaffApp:
                 return _json(200, {"username": session.username, "csrf": session.csrf, "topics": self._topics()})
             if path == "/staff/api/inbox":
                 return self._inbox(query)
+            if path == "/staff/api/group":
+                key = _param(query, "key")
+                messages = inbox.group_items(self.engine, key)
+                if not messages:
+                    return _error(404, "not_found", "No such group in the inbox.")
+                return _json(200, {"key": key, "items": messages})
             if path == "/staff/api/labels":
                 return _json(200, {"labels": inbox.list_labels(self.engine, include_undone=_flag(query, "all"))})
         return _error(404, "not_found", "No such staff API endpoint.")
@@ -165,14 +172,19 @@ class StaffApp:
 
     def _add_label(self, session: accounts.Session, body: bytes) -> Response:
         data = _body(body)
+        item_id = data.get("item_id")
+        if item_id is not None and (isinstance(item_id, bool) or not isinstance(item_id, int)):
+            return _error(422, "invalid_label", "item_id: the id of a message from GET /staff/api/group")
+        group_key = data.get("group_key")
         try:
             label = inbox.add_label(
                 self.engine,
-                str(data.get("group_key") or ""),
+                str(group_key) if group_key is not None else None,
                 str(data.get("label") or ""),
                 data.get("topic"),
                 session.username,
                 [t["id"] for t in self._topics()],
+                item_id=item_id,
             )
         except inbox.LabelError as error:
             return _error(422, "invalid_label", str(error))

@@ -63,6 +63,47 @@ def test_label_with_the_keyboard_then_undo(staff_site, new_page):
     assert session.page_errors == [] and session.csp_violations() == []
 
 
+def test_open_a_group_and_label_one_message_with_the_keyboard(staff_site, new_page):
+    base, engine = staff_site
+    session = new_page()
+    page = session.page
+    log_in(page, base)
+    rows = page.locator("#inbox tbody tr")
+    expect(rows.first).to_have_attribute("aria-selected", "true")
+    group_text = rows.first.locator("td").nth(1).inner_text()
+    page.keyboard.press("Enter")  # the first group has two messages
+    messages = page.locator("#messages tbody tr")
+    expect(messages).to_have_count(2)
+    expect(page.locator("#group-title")).to_contain_text("2 messages")
+    expect(messages.first).to_be_focused()
+    page.keyboard.press("j")
+    expect(messages.nth(1)).to_have_attribute("aria-selected", "true")
+    second_text = messages.nth(1).locator("td").nth(1).inner_text()
+    page.keyboard.press("t")
+    page.locator("#topic-picker").select_option(index=2)
+    page.keyboard.press("Enter")
+    expect(page.locator("#status")).to_contain_text("one message")
+    expect(messages.nth(1).locator("td.label")).to_contain_text("one message")
+    expect(messages.first.locator("td.label")).to_have_text("")
+    expect(rows).to_have_count(6)  # the group itself is still unlabelled
+    page.keyboard.press("Escape")
+    expect(page.locator("#group-section")).to_be_hidden()
+    expect(rows.first).to_be_focused()
+    page.keyboard.press("o")  # now the whole group
+    expect(rows).to_have_count(5)
+    links = sa.Table("painfaq_review_item_labels", sa.MetaData(), autoload_with=engine)
+    with engine.connect() as conn:
+        labels = conn.execute(
+            sa.select(db.review_labels.c.text, db.review_labels.c.label, links.c.item_id).select_from(
+                db.review_labels.outerjoin(links, links.c.label_id == db.review_labels.c.id)
+            )
+        ).all()
+    assert sorted((text, label, item is not None) for text, label, item in labels) == sorted(
+        [(second_text, "topic", True), (group_text, "out_of_scope", False)]
+    )
+    assert session.page_errors == [] and session.csp_violations() == []
+
+
 def test_hostile_text_is_shown_as_text(staff_site, new_page):
     base, _ = staff_site
     session = new_page()
@@ -79,8 +120,11 @@ def test_axe_finds_no_violations(staff_site, new_page, axe_source):
     session = new_page(bypass_csp=True)  # axe is injected as a script
     page = session.page
     page.goto(base)
-    for state in ("login", "inbox"):
+    for state in ("login", "inbox", "group"):
         if state == "inbox":
             log_in(page, base)
+        if state == "group":
+            page.keyboard.press("Enter")
+            expect(page.locator("#messages tbody tr").first).to_be_visible()
         results = axe_violations(page, axe_source)
         assert results == [], f"axe violations on the {state} view: {json.dumps(results, indent=1)}"

@@ -69,14 +69,19 @@ def test_the_documented_curl_session_works_as_written(staff_server, tmp_path):  
             state = command + "\n"  # the variable the later commands use
             continue
         answers.append(json.loads(done.stdout))
-    login, inbox, label, labels, undo, logout = answers
+    login, inbox, label, group, one, labels, undo, logout = answers
     fields = documented_fields()
     assert set(login) == fields["POST /staff/api/login"]
     assert set(inbox) == fields["GET /staff/api/inbox"]
     assert set(inbox["groups"][0]) >= {"key", "count", "text", "guesses", "reply", "outcomes", "clicked", "labels"}
-    assert set(label) == fields["POST /staff/api/labels"]
-    assert label["label"] == "out_of_scope" and label["labelled_by"] == "alice"
-    assert set(labels) == fields["GET /staff/api/labels"] and labels["labels"][0]["id"] == label["id"]
+    assert set(label) == fields["POST /staff/api/labels"] == set(one)
+    assert label["label"] == "out_of_scope" and label["labelled_by"] == "alice" and label["item_id"] is None
+    assert set(group) == fields["GET /staff/api/group"] and [m["id"] for m in group["items"]] == [2, 1]
+    assert one["item_id"] == 1 and one["text"] == "Can a mattress help?" and one["topic"] == "sleep"
+    assert set(labels) == fields["GET /staff/api/labels"] and [x["id"] for x in labels["labels"]] == [
+        one["id"],
+        label["id"],
+    ]
     assert undo == {"undone": True} and logout == {"ok": True}
 
 

@@ -3,7 +3,8 @@
 (function () {
   "use strict";
 
-  const state = { csrf: null, topics: [], groups: [], selected: 0, page: 1, lastLabelIds: [] };
+  // `open`: the group whose messages are shown ({ key, items, selected }); labels then go to one message.
+  const state = { csrf: null, topics: [], groups: [], selected: 0, page: 1, lastLabelIds: [], open: null };
   const $ = (id) => document.getElementById(id);
 
   function status(message) {
@@ -89,11 +90,16 @@
   }
 
   function describeLabel(label) {
+    const scope = label.item_id === null || label.item_id === undefined ? "" : ", one message";
     if (label.label === "topic") {
       const topic = state.topics.find((t) => t.id === label.topic);
-      return "topic: " + (topic ? topic.title : label.topic) + " (" + label.labelled_by + ")";
+      return "topic: " + (topic ? topic.title : label.topic) + " (" + label.labelled_by + scope + ")";
     }
-    return label.label.replace(/_/g, " ") + " (" + label.labelled_by + ")";
+    return label.label.replace(/_/g, " ") + " (" + label.labelled_by + scope + ")";
+  }
+
+  function guessText(guesses) {
+    return guesses.map((g, i) => (i + 1) + ". " + g.intent + " " + g.confidence.toFixed(2)).join("\n");
   }
 
   function render() {
@@ -107,7 +113,7 @@
       cell(row, group.text);
       cell(row, Object.entries(group.outcomes).map(([k, v]) => k.replace(/_/g, " ") + " ×" + v).join(", ") +
         (Object.keys(group.clicked).length ? "; clicked " + Object.keys(group.clicked).join(", ") : ""));
-      cell(row, group.guesses.map((g, i) => (i + 1) + ". " + g.intent + " " + g.confidence.toFixed(2)).join("\n"));
+      cell(row, guessText(group.guesses));
       cell(row, group.reply);
       cell(row, group.labels.map(describeLabel).join("; "), "label");
       row.addEventListener("click", () => select(index));
@@ -121,6 +127,56 @@
     }
   }
 
+  async function openGroup() {
+    const group = state.groups[state.selected];
+    if (!group) return;
+    const data = await api("GET", "/staff/api/group?" + new URLSearchParams({ key: group.key }).toString());
+    const previous = state.open && state.open.key === group.key ? state.open.selected : 0;
+    state.open = { key: group.key, items: data.items, selected: Math.min(previous, data.items.length - 1) };
+    $("group-title").textContent = "The " + data.items.length + " messages of “" + group.text.slice(0, 80) + "”";
+    $("group-section").hidden = false;
+    renderMessages();
+    selectMessage(state.open.selected);
+  }
+
+  function closeGroup() {
+    state.open = null;
+    $("group-section").hidden = true;
+    select(state.selected);
+  }
+
+  function renderMessages() {
+    const body = $("messages").querySelector("tbody");
+    body.replaceChildren();
+    state.open.items.forEach((item, index) => {
+      const row = document.createElement("tr");
+      row.tabIndex = -1;
+      row.setAttribute("aria-selected", index === state.open.selected ? "true" : "false");
+      cell(row, new Date(item.timestamp * 1000).toISOString().slice(0, 16).replace("T", " "));
+      cell(row, item.text);
+      cell(row, item.outcome.replace(/_/g, " ") + (item.clicked ? "; clicked " + item.clicked : ""));
+      cell(row, guessText(item.guesses));
+      cell(row, item.reply);
+      cell(row, item.labels.map(describeLabel).join("; "), "label");
+      row.addEventListener("click", () => selectMessage(index));
+      body.appendChild(row);
+    });
+  }
+
+  function selectMessage(index) {
+    if (!state.open || !state.open.items.length) return;
+    state.open.selected = Math.max(0, Math.min(state.open.items.length - 1, index));
+    const rows = $("messages").querySelectorAll("tbody tr");
+    rows.forEach((row, i) => row.setAttribute("aria-selected", i === state.open.selected ? "true" : "false"));
+    rows[state.open.selected].focus();
+  }
+
+  // What the keys act on: the selected message of an open group, else the selected group.
+  function current() {
+    if (state.open) return state.open.items[state.open.selected];
+    return state.groups[state.selected];
+  }
+
   function select(index) {
     if (!state.groups.length) return;
     state.selected = Math.max(0, Math.min(state.groups.length - 1, index));
@@ -130,17 +186,36 @@
   }
 
   async function label(kind, topic) {
-    const group = state.groups[state.selected];
-    if (!group) return;
+    const chosen = current();
+    if (!chosen) return;
+    const body = state.open
+      ? { item_id: chosen.id, label: kind, topic: topic }
+      : { group_key: chosen.key, label: kind, topic: topic };
     try {
-      const saved = await api("POST", "/staff/api/labels", { group_key: group.key, label: kind, topic: topic });
+      const saved = await api("POST", "/staff/api/labels", body);
       state.lastLabelIds.push(saved.id);
-      status("Labelled “" + group.text.slice(0, 60) + "” as " + describeLabel(saved) + ".");
-      const next = state.selected;
-      await load();
-      select(next);
+      status("Labelled “" + chosen.text.slice(0, 60) + "” as " + describeLabel(saved) + ".");
+      await refresh();
     } catch (error) {
       status("Not saved: " + error.message);
+    }
+  }
+
+  // Reload after a change, keeping the selection (and the open group, which a label for one message keeps
+  // listed).
+  async function refresh() {
+    const next = state.selected;
+    await load();
+    if (state.open) {
+      const index = state.groups.findIndex((g) => g.key === state.open.key);
+      if (index < 0) {
+        closeGroup();  // no longer listed with these filters
+        return;
+      }
+      state.selected = index;
+      await openGroup();
+    } else {
+      select(next);
     }
   }
 
@@ -153,7 +228,7 @@
     try {
       await api("POST", "/staff/api/labels/" + id + "/undo");
       status("Label taken back.");
-      await load();
+      await refresh();
     } catch (error) {
       status("Not undone: " + error.message);
     }
@@ -166,34 +241,39 @@
     if (target && target.id === "topic-picker") {
       if (event.key === "Enter") {
         event.preventDefault();
-        label("topic", target.value).then(() => select(state.selected));
+        label("topic", target.value).then(() => (state.open ? selectMessage(state.open.selected) : select(state.selected)));
       } else if (event.key === "Escape") {
-        select(state.selected);
+        if (state.open) selectMessage(state.open.selected);
+        else select(state.selected);
       }
       return;
     }
     if (target && target.tagName === "SELECT") return;
-    const group = state.groups[state.selected];
+    if (target && target.tagName === "BUTTON" && event.key === "Enter") return;
+    const chosen = current();
+    const move = (step) => (state.open ? selectMessage(state.open.selected + step) : select(state.selected + step));
     const keys = {
-      j: () => select(state.selected + 1),
-      ArrowDown: () => select(state.selected + 1),
-      k: () => select(state.selected - 1),
-      ArrowUp: () => select(state.selected - 1),
+      j: () => move(1),
+      ArrowDown: () => move(1),
+      k: () => move(-1),
+      ArrowUp: () => move(-1),
+      Enter: () => { if (!state.open) openGroup().catch((error) => status("Not opened: " + error.message)); },
+      Escape: () => { if (state.open) closeGroup(); },
       o: () => label("out_of_scope"),
       n: () => label("needs_content"),
       i: () => label("ignore"),
       u: () => undo(),
       t: () => $("topic-picker").focus(),
-      "]": () => { state.page += 1; load().then(() => select(0)); },
-      "[": () => { state.page = Math.max(1, state.page - 1); load().then(() => select(0)); },
+      "]": () => { if (state.open) closeGroup(); state.page += 1; load().then(() => select(0)); },
+      "[": () => { if (state.open) closeGroup(); state.page = Math.max(1, state.page - 1); load().then(() => select(0)); },
     };
     if (keys[event.key]) {
       event.preventDefault();
       keys[event.key]();
       return;
     }
-    if (group && /^[1-3]$/.test(event.key)) {
-      const guess = group.guesses[Number(event.key) - 1];
+    if (chosen && /^[1-3]$/.test(event.key)) {
+      const guess = chosen.guesses[Number(event.key) - 1];
       const topic = guess && topicForIntent(guess.intent);
       event.preventDefault();
       if (guess && guess.intent === "out_of_scope") label("out_of_scope");
@@ -221,6 +301,7 @@
     });
     $("filters").addEventListener("submit", (event) => {
       event.preventDefault();
+      if (state.open) closeGroup();
       state.page = 1;
       load().then(() => select(0));
     });
