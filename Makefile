@@ -32,7 +32,7 @@ test: model  ## Run every test: unit, data validation, stories, NLU holdout, end
 	@bash scripts/test.sh $(PYTEST_ARGS)
 
 test-unit: setup  ## Content schema, grounding, actions with tracker fixtures, safety net
-	@source scripts/env.sh && $(PY) -m pytest -q tests --ignore=tests/e2e --ignore=tests/browser --ignore=tests/production -m "not reliability" $(PYTEST_ARGS)
+	@source scripts/env.sh && $(PY) -m pytest -q tests --ignore=tests/integration --ignore=tests/e2e --ignore=tests/browser --ignore=tests/production -m "not reliability" $(PYTEST_ARGS)
 
 test-data: setup  ## rasa data validate, failing on any warning
 	@bash scripts/validate_data.sh

@@ -33,8 +33,8 @@ import requests
 
 from painfaq.serving.balancer import haproxy_path
 from tests.harness import services
+from tests.harness.reliability_helpers import write_endpoints
 from tests.harness.stack import REPO_ROOT, child_env, free_port
-from tests.reliability.reliability_helpers import write_endpoints
 
 APOLOGY = "something went wrong"
 QUESTIONS = [

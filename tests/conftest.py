@@ -1,4 +1,5 @@
-"""Shared fixtures: tracker fixtures for offline action tests and the real servers for end-to-end tests."""
+"""Shared fixtures: tracker fixtures for offline action tests, the real servers for end-to-end tests, and one
+throwaway PostgreSQL and Redis for every test that needs them (tests/integration, production, reliability)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
+from tests.harness import services
 from tests.harness.stack import Stack, start_stack
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +23,27 @@ def live_servers() -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[services.Postgres]:
+    """One throwaway PostgreSQL for the session (tests.harness.services); a module takes a database of its
+    own on it with `postgres_server.database(name)`. Skips without PostgreSQL, fails under CI."""
+    server = services.postgres_or_skip("painfaq")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[services.Redis]:
+    """One throwaway Redis for the session; a module that counts keys empties it first (`flushdb`)."""
+    server = services.redis_or_skip()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""Throwaway PostgreSQL and Redis servers for the production-profile tests and the benchmark.
+"""Throwaway PostgreSQL and Redis servers for the tests (one of each per session: tests/conftest.py), the
+benchmark and the chaos run.
 
 Both come from Debian's packages (`apt-get install postgresql redis-server`), run in a temporary
 directory on a free loopback port and leave nothing behind; the system services are never used.
@@ -8,6 +9,7 @@ package) through `runuser`.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import secrets
@@ -150,6 +152,14 @@ class Postgres:
         with conn.cursor() as cursor:
             cursor.execute(f'CREATE DATABASE "{name}"')
         conn.close()
+
+    def database(self, name: str) -> "Postgres":
+        """The same server seen through a database of its own, created on first use: how test modules share
+        one session server (tests/conftest.py) without seeing each other's tables. Stop, or restart, the
+        server through the object that started it, not through this view."""
+        if not self.query("SELECT 1 FROM pg_database WHERE datname = %s", (name,)):
+            self.create_database(name)
+        return dataclasses.replace(self, dbname=name)
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -378,8 +388,16 @@ def skip_or_fail(reason: str) -> NoReturn:
 
 
 def postgres_or_skip(dbname: str) -> "Postgres":
-    """A throwaway PostgreSQL server for one test module (see skip_or_fail)."""
+    """A throwaway PostgreSQL server (see skip_or_fail); the tests share one: tests/conftest.py."""
     try:
         return start_postgres(dbname=dbname)
     except ServiceUnavailable as error:
         skip_or_fail(f"PostgreSQL tests need a server: {error}")
+
+
+def redis_or_skip() -> "Redis":
+    """A throwaway Redis server (see skip_or_fail); the tests share one: tests/conftest.py."""
+    try:
+        return start_redis()
+    except ServiceUnavailable as error:
+        skip_or_fail(f"Redis tests need a server: {error}")

@@ -12,8 +12,8 @@ from typing import Dict
 
 import requests
 
+from tests.harness.reliability_helpers import write_endpoints
 from tests.harness.stack import REPO_ROOT, child_env, free_port
-from tests.reliability.reliability_helpers import write_endpoints
 
 
 class Supervised:

@@ -1,4 +1,4 @@
-"""Fixtures for the production profile: throwaway PostgreSQL + Redis (tests.harness.services), the action
+"""Fixtures for the production profile: the session's throwaway PostgreSQL + Redis (tests/conftest.py), the action
 server and two Rasa instances sharing them, started as scripts/run_production.sh starts them.
 
 Locally the tests skip with a clear message when PostgreSQL or Redis are not installed; when the CI
@@ -30,15 +30,12 @@ from tests.harness.stack import (
 
 
 @pytest.fixture(scope="module")
-def services() -> Iterator[svc.Services]:
-    missing = svc.missing_binaries()
-    if missing:
-        svc.skip_or_fail(f"production-profile tests need {', '.join(missing)}")
-    started = svc.start_services()
-    try:
-        yield started
-    finally:
-        started.stop()
+def services(request: pytest.FixtureRequest, postgres_server: svc.Postgres, redis_server: svc.Redis) -> svc.Services:
+    """The session's PostgreSQL (a database per module, as a fresh server would have) and Redis (emptied)."""
+    redis_server.client().flushdb()
+    return svc.Services(
+        postgres=postgres_server.database(request.module.__name__.rsplit(".", 1)[-1]), redis=redis_server
+    )
 
 
 @dataclass

@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Iterator
 
 import pytest
 
 from painfaq.serving.channel import GuardState, Limits
 from painfaq.serving.ratelimit import Rate
 from tests.harness import services
-
-
-@pytest.fixture(scope="module")
-def redis_server() -> Iterator[services.Redis]:
-    try:
-        server = services.start_redis()
-    except services.ServiceUnavailable as error:
-        services.skip_or_fail(f"shared-limit tests need Redis: {error}")
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def redis_url(server: services.Redis) -> str:

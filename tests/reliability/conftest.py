@@ -1,4 +1,4 @@
-"""Fixtures for the reliability tests (helpers: reliability_helpers.py)."""
+"""Fixtures for the reliability tests (helpers: tests/harness/reliability_helpers.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, start_servers
+
+from tests.harness.reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, start_servers
 
 
 @pytest.fixture(scope="session")

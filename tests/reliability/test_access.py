@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 import requests
-from reliability_helpers import non_loopback_address, raw_post, say
 
+from tests.harness.reliability_helpers import non_loopback_address, raw_post, say
 from tests.harness.stack import SESSION_ACTION_TOKEN
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]

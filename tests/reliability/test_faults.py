@@ -11,9 +11,9 @@ import time
 import uuid
 
 import pytest
-from reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, rasa_command, write_endpoints
 
 from painfaq.content.loader import load_content
+from tests.harness.reliability_helpers import ACTION_TIMEOUT, API_TOKEN, Servers, rasa_command, write_endpoints
 from tests.harness.stack import REPO_ROOT, child_env, current_model, free_port
 
 pytestmark = pytest.mark.reliability

@@ -1,6 +1,6 @@
 """The tracker database goes away mid-run and comes back, with PostgreSQL as the tracker store (the
-production profile's database): a throwaway server from tests.harness.services, stopped and started again on the
-same port with the same data. Skips when PostgreSQL is not installed, unless CI is set (then it fails)."""
+production profile's database): the session's throwaway server (tests/conftest.py), stopped and started again on
+the same port with the same data. Skips when PostgreSQL is not installed, unless CI is set (then it fails)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import uuid
 from typing import Iterator, List, Tuple
 
 import pytest
-from reliability_helpers import Servers, start_servers
 
 from painfaq.content.loader import load_content
+from tests.harness.reliability_helpers import Servers, start_servers
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 
@@ -58,14 +58,9 @@ def start_again(server) -> None:
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator[object]:
-    from tests.harness import services
-
-    server = services.postgres_or_skip("painfaq_faults")
-    try:
-        yield server
-    finally:
-        server.stop()
+def postgres(postgres_server) -> object:
+    """This module's database on the session's server (stopped and started again through postgres_server)."""
+    return postgres_server.database("painfaq_faults")
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +89,16 @@ def events(postgres, sender: str) -> List[Tuple[str, str]]:
     ]
 
 
-def test_postgres_gone_mid_run_gets_an_apology_and_recovers_with_nothing_lost(postgres, pg_servers: Servers):
+def test_postgres_gone_mid_run_gets_an_apology_and_recovers_with_nothing_lost(
+    postgres_server, postgres, pg_servers: Servers
+):
     content = load_content()
     sender = f"pg-fault-{uuid.uuid4()}"
     assert "Yoga" in pg_servers.say(sender, "does yoga help? mail me at jane@example.org").texts()
     stored = events(postgres, sender)
     assert stored and "jane@example.org" not in "".join(d for _, d in stored), "masked in PostgreSQL too"
 
-    stop_keeping_data(postgres)
+    stop_keeping_data(postgres_server)
     try:
         for question in ("how long does it last?", "tell me more"):
             reply = pg_servers.say(sender, question, timeout=30)
@@ -109,7 +106,7 @@ def test_postgres_gone_mid_run_gets_an_apology_and_recovers_with_nothing_lost(po
             assert content.support_email in reply.texts()
             assert reply.seconds < 10
     finally:
-        start_again(postgres)
+        start_again(postgres_server)
 
     # Back: the first message after the restart works (stale pooled connections are replaced), with the
     # conversation's context, and nothing stored before the outage is lost or changed.

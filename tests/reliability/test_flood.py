@@ -24,8 +24,8 @@ from typing import List
 from urllib.parse import urlsplit
 
 import pytest
-from reliability_helpers import say
 
+from tests.harness.reliability_helpers import say
 from tests.harness.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]

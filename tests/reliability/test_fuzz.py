@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from fuzz_inputs import SANIC_MAX_BYTES, Case, generate
-from reliability_helpers import say
 
+from tests.harness.reliability_helpers import say
 from tests.harness.stack import REPO_ROOT
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]

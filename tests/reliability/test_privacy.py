@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from reliability_helpers import Servers, say
+
+from tests.harness.reliability_helpers import Servers, say
 
 pytestmark = [pytest.mark.reliability, pytest.mark.e2e]
 

@@ -1,5 +1,5 @@
 """The report, retention and hand-off storage against a real PostgreSQL (a throwaway server from
-tests.harness.services, the helper the production-profile tests use), found through an endpoints file written
+the session's, tests/conftest.py), found through an endpoints file written
 like endpoints.production.yml. Skips with a clear message when PostgreSQL is not installed, unless the
 CI environment variable is set: then it fails (CI installs PostgreSQL, see .ci/run)."""
 
@@ -36,15 +36,9 @@ ENDPOINTS = """tracker_store:
 
 
 @pytest.fixture(scope="module")
-def postgres() -> Iterator["object"]:
-    from tests.harness import services
-
-    server = services.postgres_or_skip("painfaq_report")
-    try:
-        yield server
-    finally:
-        db.dispose_engines()
-        server.stop()
+def postgres(postgres_server) -> Iterator["object"]:
+    yield postgres_server.database("painfaq_report")
+    db.dispose_engines()
 
 
 @pytest.fixture

@@ -17,11 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def pg_engine() -> Iterator[object]:
-    from tests.harness import services
-
-    server = services.postgres_or_skip("painfaq_staff")
-    env = server.env()
+def pg_engine(postgres_server) -> Iterator[object]:
+    env = postgres_server.database("painfaq_staff").env()
     engine = db.make_engine(
         f"postgresql://{env['DB_USER']}:{env['DB_PASSWORD']}@{env['DB_HOST']}:{env['DB_PORT']}/{env['DB_NAME']}"
     )
@@ -30,7 +27,6 @@ def pg_engine() -> Iterator[object]:
         yield engine
     finally:
         engine.dispose()
-        server.stop()
 
 
 def test_inbox_labels_and_export_on_postgresql(pg_engine, tmp_path):

@@ -1,4 +1,4 @@
-"""Helpers for the reliability tests (imported by the test modules): servers started with chosen
+"""Helpers for the reliability tests and scripts/chaos.py: servers started with chosen
 settings, raw HTTP from chosen local addresses."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import yaml
 
 from tests.harness.stack import REPO_ROOT, Server, child_env, current_model, free_port, restart_server, wait_until_ready
 
-# own_servers (conftest.py): short waits for the fault tests; the HTTP API on behind a token (the operator's
+# own_servers (tests/reliability/conftest.py): short waits for the fault tests; the HTTP API on behind a token (the operator's
 # option, tested too).
 ACTION_TIMEOUT = 3
 API_TOKEN = "test-api-token-" + uuid.uuid4().hex
