@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Dict, Optional, Tuple
 from urllib.parse import urlsplit
 
+from painfaq.staff.web import MAX_REQUEST_BODY, StaffApp, bad_length, split_path, too_large
 from painfaq.staff.web import Request as StaffRequest
-from painfaq.staff.web import StaffApp, split_path
 from painfaq.staff.web import content_security_policy as staff_policy
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -136,13 +136,20 @@ def make_handler(rasa_url: str, web_dir: Path, staff: Optional[StaffApp] = None)
             path, query = split_path(self.path)
             if staff is None or not path.startswith("/staff/api/"):
                 return False
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > 64 * 1024:
-                self.send_error(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
-                return True
-            body = self.rfile.read(length) if length else b""
-            lowered = {k.lower(): v for k, v in self.headers.items()}
-            answer = staff.handle(StaffRequest(method, path, query, lowered, body, self.client_address[0]))
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_REQUEST_BODY:
+                # Answered as JSON like every staff API error, without reading the body; the connection is
+                # closed since the unread body would be taken for the next request.
+                self.close_connection = True
+                answer = too_large() if length > 0 else bad_length()
+                answer.headers["Connection"] = "close"
+            else:
+                body = self.rfile.read(length) if length else b""
+                lowered = {k.lower(): v for k, v in self.headers.items()}
+                answer = staff.handle(StaffRequest(method, path, query, lowered, body, self.client_address[0]))
             self.send_response(answer.status)
             for name, value in answer.headers.items():
                 self.send_header(name, value)

@@ -1,17 +1,20 @@
 """The staff pages and their JSON API, served under /staff/ by the demo server (scripts/serve_demo.py).
 
     GET    /staff/                  the review inbox page (web/staff/); it logs in through the API
-    POST   /staff/api/login         {"username", "password"} -> session cookie + {"csrf"}   (rate-limited)
+    POST   /staff/api/login         {"username", "password"} as JSON -> session cookie + {"csrf"}   (rate-limited)
     POST   /staff/api/logout
     GET    /staff/api/session       {"username", "csrf", "topics"} for the logged-in user
     GET    /staff/api/inbox         ?from=YYYY-MM-DD&to=YYYY-MM-DD&outcome=a,b&page=1&per_page=50&unlabelled=1
     GET    /staff/api/group         ?key=<a group's key>: its messages, each with its own labels
-    GET    /staff/api/labels        ?all=1 includes labels taken back
+    GET    /staff/api/labels        ?limit=100&offset=0, newest first; all=1 includes labels taken back
     POST   /staff/api/labels        {"group_key" | "item_id", "label": topic|out_of_scope|needs_content|ignore, "topic"?}
     POST   /staff/api/labels/<id>/undo
 
 Every API call needs the session cookie (401 as JSON without one); every write also needs the CSRF token
-in `X-CSRF-Token` (403 as JSON without it). The cookie is HttpOnly, SameSite=Strict, Path=/staff.
+in `X-CSRF-Token` (403 as JSON without it). The cookie is HttpOnly, SameSite=Strict, Path=/staff. The login
+itself has no CSRF token yet: it takes JSON only (an HTML form cannot send that, and a cross-site script
+cannot without a CORS preflight this server never grants) and refuses a request a browser marks as coming
+from another site (login CSRF: logging the victim in as the attacker).
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ from painfaq.staff import accounts, inbox
 logger = logging.getLogger(__name__)
 
 COOKIE = "painfaq_staff"
-MAX_BODY = 16 * 1024
+MAX_BODY = 16 * 1024  # what a handler reads: a label or a login is a few hundred bytes
+MAX_REQUEST_BODY = 64 * 1024  # what the HTTP server accepts at all (scripts/serve_demo.py)
+LABELS_PAGE = 100
+MAX_LABELS_PAGE = 500
 SYNC_EVERY_SECONDS = 2.0
 SYNC_WAIT_SECONDS = 1.5
 UNDO_PATH = re.compile(r"^/staff/api/labels/(\d+)/undo$")
@@ -94,13 +100,16 @@ class StaffApp:
     def handle(self, request: "Request") -> Response:
         try:
             return self._route(request)
+        except BodyTooLarge:
+            return too_large()
         except (ValueError, KeyError) as error:
             return _error(400, "bad_request", str(error)[:200])
 
     def _route(self, request: "Request") -> Response:
         method, path, query, headers, body = request.method, request.path, request.query, request.headers, request.body
         if path == "/staff/api/login" and method == "POST":
-            return self._login(body, request.client)
+            refused = _refuse_cross_site_login(headers)
+            return refused or self._login(body, request.client)
         token = self._cookie(headers)
         session = accounts.find_session(self.engine, token)
         if session is None:
@@ -129,7 +138,7 @@ class StaffApp:
                     return _error(404, "not_found", "No such group in the inbox.")
                 return _json(200, {"key": key, "items": messages})
             if path == "/staff/api/labels":
-                return _json(200, {"labels": inbox.list_labels(self.engine, include_undone=_flag(query, "all"))})
+                return self._labels(query)
         return _error(404, "not_found", "No such staff API endpoint.")
 
     # -- handlers
@@ -169,6 +178,24 @@ class StaffApp:
             include_labelled=not _flag(query, "unlabelled"),
         )
         return _json(200, result)
+
+    def _labels(self, query: Mapping[str, List[str]]) -> Response:
+        limit = max(1, min(MAX_LABELS_PAGE, int(_param(query, "limit") or LABELS_PAGE)))
+        offset = max(0, int(_param(query, "offset") or 0))
+        include_undone = _flag(query, "all")
+        labels = inbox.list_labels(self.engine, include_undone=include_undone, limit=limit, offset=offset)
+        total = inbox.count_labels(self.engine, include_undone=include_undone)
+        following = offset + len(labels)
+        return _json(
+            200,
+            {
+                "labels": labels,
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "next_offset": following if following < total else None,
+            },
+        )
 
     def _add_label(self, session: accounts.Session, body: bytes) -> Response:
         data = _body(body)
@@ -243,9 +270,40 @@ def _flag(query: Mapping[str, List[str]], name: str) -> bool:
     return _param(query, name) in ("1", "true", "yes")
 
 
+class BodyTooLarge(ValueError):
+    pass
+
+
+def too_large() -> Response:
+    return _error(413, "too_large", f"The request body is over {MAX_BODY // 1024} KB.")
+
+
+def bad_length() -> Response:
+    return _error(400, "bad_request", "Content-Length is not a number of bytes.")
+
+
+def _refuse_cross_site_login(headers: Mapping[str, str]) -> Optional[Response]:
+    content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type != "application/json":
+        return _error(415, "unsupported_media_type", "Send the login as JSON (Content-Type: application/json).")
+    # Browsers say where a request comes from; curl and scripts send neither header.
+    fetch_site = headers.get("sec-fetch-site", "").lower()
+    origin = headers.get("origin", "")
+    from_elsewhere = fetch_site not in ("", "same-origin", "none")
+    if origin and origin != "null":
+        from urllib.parse import urlsplit
+
+        from_elsewhere = from_elsewhere or urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+    elif origin == "null":
+        from_elsewhere = True
+    if from_elsewhere:
+        return _error(403, "forbidden", "A login from another site is refused.")
+    return None
+
+
 def _body(body: bytes) -> Dict[str, Any]:
     if len(body) > MAX_BODY:
-        raise ValueError("request body too large")
+        raise BodyTooLarge("request body too large")
     data = json.loads(body.decode("utf-8") or "{}")
     if not isinstance(data, dict):
         raise ValueError("expected a JSON object")

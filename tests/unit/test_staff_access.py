@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,90 @@ def test_user_command_refuses_short_passwords(tmp_path):
     assert accounts.verify_password(engine, "bob", PASSWORD) == "bob"
     assert accounts.verify_password(engine, "bob", PASSWORD + "x") is None
     assert accounts.verify_password(engine, "nobody", PASSWORD) is None
+
+
+def test_login_takes_json_only_and_refuses_other_sites(staff_server):
+    base, _ = staff_server
+    url = f"{base}/staff/api/login"
+    credentials = {"username": "alice", "password": PASSWORD}
+    # What an HTML form on any site can send: refused before the password is even checked.
+    form = requests.post(url, data=credentials, timeout=10)
+    assert form.status_code == 415 and form.json()["error"] == "unsupported_media_type"
+    plain = requests.post(url, data=json.dumps(credentials), headers={"Content-Type": "text/plain"}, timeout=10)
+    assert plain.status_code == 415 and "Set-Cookie" not in plain.headers
+    # JSON a browser marks as coming from another site.
+    for headers in (
+        {"Origin": "https://evil.example"},
+        {"Origin": "null"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+    ):
+        refused = requests.post(url, json=credentials, headers=headers, timeout=10)
+        assert refused.status_code == 403 and "Set-Cookie" not in refused.headers, headers
+    # The page's own request (same origin) and a script's (no browser headers) log in.
+    same = requests.post(url, json=credentials, headers={"Origin": base, "Sec-Fetch-Site": "same-origin"}, timeout=10)
+    assert same.status_code == 200
+    assert requests.post(url, json=credentials, timeout=10).status_code == 200
+
+
+def test_a_body_over_64_kb_gets_json_413(staff_server):
+    base, _ = staff_server
+    session = requests.Session()
+    csrf = login(base, session).json()["csrf"]
+    huge = session.post(
+        f"{base}/staff/api/labels",
+        data=b"{" + b" " * (65 * 1024) + b"}",
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert huge.status_code == 413
+    assert huge.headers["Content-Type"].startswith("application/json") and huge.json()["error"] == "too_large"
+    # Over what a handler reads (16 KB) but under the server's limit: 413 as well, from the handler.
+    big = session.post(
+        f"{base}/staff/api/labels",
+        data=b'{"label": "' + b"x" * (20 * 1024) + b'"}',
+        headers={"X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        timeout=10,
+    )
+    assert big.status_code == 413 and big.json()["error"] == "too_large"
+
+
+def test_labels_are_paged(staff_server):
+    base, engine = staff_server
+    session = requests.Session()
+    csrf = login(base, session).json()["csrf"]
+    keys = [g["key"] for g in session.get(f"{base}/staff/api/inbox", timeout=10).json()["groups"]]
+    for key in keys:
+        payload = {"group_key": key, "label": "ignore"}
+        assert session.post(f"{base}/staff/api/labels", json=payload, headers={"X-CSRF-Token": csrf}).status_code == 201
+    seen, offset, pages = [], 0, 0
+    while offset is not None:
+        page = session.get(f"{base}/staff/api/labels", params={"limit": 4, "offset": offset}, timeout=10).json()
+        assert page["total"] == len(keys) and page["limit"] == 4 and len(page["labels"]) <= 4
+        seen += [label["id"] for label in page["labels"]]
+        offset, pages = page["next_offset"], pages + 1
+    assert pages == 2 and len(seen) == len(set(seen)) == len(keys)
+    assert seen == sorted(seen, reverse=True)  # newest first, across pages
+    assert session.get(f"{base}/staff/api/labels", params={"limit": "x"}, timeout=10).status_code == 400
+
+
+def test_staff_user_script_creates_a_user_and_refuses_a_short_password(tmp_path, monkeypatch, capsys):
+    from scripts import staff_user
+
+    url = f"sqlite:///{tmp_path / 'users.db'}"
+    engine = db.make_engine(url)
+    db.ensure_tables(engine)
+    monkeypatch.setenv("STAFF_PASSWORD", "short")
+    assert staff_user.main(["carol", "--db-url", url]) == 2
+    assert "at least 12 characters" in capsys.readouterr().err
+    assert accounts.verify_password(engine, "carol", "short") is None
+    monkeypatch.setenv("STAFF_PASSWORD", PASSWORD)
+    assert staff_user.main(["Carol", "--db-url", url]) == 0
+    assert "'carol' can log in" in capsys.readouterr().out
+    assert accounts.verify_password(engine, "carol", PASSWORD) == "carol"
+    # Asked twice without echo when STAFF_PASSWORD is unset: two different answers create nothing.
+    monkeypatch.delenv("STAFF_PASSWORD")
+    answers = iter(["a long enough password", "another long password"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    assert staff_user.main(["dave", "--db-url", url]) == 2
+    assert accounts.verify_password(engine, "dave", "a long enough password") is None

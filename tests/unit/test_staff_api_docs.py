@@ -69,7 +69,7 @@ def test_the_documented_curl_session_works_as_written(staff_server, tmp_path):  
             state = command + "\n"  # the variable the later commands use
             continue
         answers.append(json.loads(done.stdout))
-    login, inbox, label, group, one, labels, undo, logout = answers
+    login, inbox, label, group, one, labels, rest, undo, logout = answers
     fields = documented_fields()
     assert set(login) == fields["POST /staff/api/login"]
     assert set(inbox) == fields["GET /staff/api/inbox"]
@@ -78,10 +78,9 @@ def test_the_documented_curl_session_works_as_written(staff_server, tmp_path):  
     assert label["label"] == "out_of_scope" and label["labelled_by"] == "alice" and label["item_id"] is None
     assert set(group) == fields["GET /staff/api/group"] and [m["id"] for m in group["items"]] == [2, 1]
     assert one["item_id"] == 1 and one["text"] == "Can a mattress help?" and one["topic"] == "sleep"
-    assert set(labels) == fields["GET /staff/api/labels"] and [x["id"] for x in labels["labels"]] == [
-        one["id"],
-        label["id"],
-    ]
+    assert set(labels) == fields["GET /staff/api/labels"] == set(rest)
+    assert [x["id"] for x in labels["labels"] + rest["labels"]] == [one["id"], label["id"]]
+    assert (labels["next_offset"], rest["next_offset"], rest["total"]) == (1, None, 2)
     assert undo == {"undone": True} and logout == {"ok": True}
 
 
