@@ -152,7 +152,7 @@ class ContentAction(Action, ABC):
         content = load_content()
         try:
             return self.act(dispatcher, tracker, content)
-        except Exception:  # noqa: BLE001 - the user must get a reply whatever failed
+        except Exception:  # the user must get a reply whatever failed
             logger.exception("action %s failed (sender %s)", self.name(), tracker.sender_id)
             dispatcher.utter_message(text=content.messages["action_error"], buttons=[HANDOFF_BUTTON])
             return []

@@ -59,7 +59,7 @@ class ActionFeedback(ContentAction):
         if topic:
             try:
                 store_feedback(tracker.sender_id, topic, helpful, prompt_at=prompt.timestamp if prompt else None)
-            except Exception as error:  # noqa: BLE001 - feedback is nice to have; the reply must still come
+            except Exception as error:  # feedback is nice to have; the reply must still come
                 logger.error("feedback could not be stored (sender %s): %s", tracker.sender_id, type(error).__name__)
         if helpful:
             dispatcher.utter_message(

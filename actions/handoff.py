@@ -141,7 +141,7 @@ class ActionSubmitHandoff(ContentAction):
         transcript = handoff.transcript_from_events(tracker.events)
         try:
             handoff.submit(tracker.sender_id, question, email, transcript)
-        except Exception as error:  # noqa: BLE001 - log the kind only: the message could carry user data
+        except Exception as error:  # log the kind only: the message could carry user data
             logger.error(
                 "hand-off request could not be stored (sender %s): %s", tracker.sender_id, type(error).__name__
             )

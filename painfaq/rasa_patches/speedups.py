@@ -92,7 +92,7 @@ def preload_action_data() -> None:
     load_default_safety_net()
 
 
-async def warm_up_agent(agent) -> None:  # noqa: ANN001 - rasa.core.agent.Agent
+async def warm_up_agent(agent) -> None:  # rasa.core.agent.Agent
     """Run what the first turn would initialise lazily; never fails the start."""
     if not enabled():
         return
@@ -104,7 +104,7 @@ async def warm_up_agent(agent) -> None:  # noqa: ANN001 - rasa.core.agent.Agent
         pass
     try:
         await agent.parse_message("hello")
-    except Exception:  # noqa: BLE001 - a warm-up problem must not stop the server
+    except Exception:  # a warm-up problem must not stop the server
         logger.warning("warm-up parse failed", exc_info=True)
 
 
@@ -119,7 +119,7 @@ def share_spacy_pipeline() -> None:
     original = SpacyNLP.__dict__["load_model"].__func__
     loaded: dict = {}
 
-    def load_model(spacy_model_name):  # noqa: ANN001, ANN202 - Rasa's signature
+    def load_model(spacy_model_name):  # Rasa's signature
         if spacy_model_name not in loaded:
             model = original(spacy_model_name)
             loaded[spacy_model_name] = model
@@ -140,7 +140,7 @@ def cache_event_type_lookup() -> None:
     original = Event.__dict__["resolve_by_type"].__func__
     cache: dict = {}
 
-    def resolve_by_type(type_name, default=None):  # noqa: ANN001, ANN202 - Rasa's signature
+    def resolve_by_type(type_name, default=None):  # Rasa's signature
         try:
             return cache[type_name]
         except KeyError:
@@ -150,7 +150,7 @@ def cache_event_type_lookup() -> None:
             cache[type_name] = found
         return found
 
-    def __init_subclass__(cls, **kwargs):  # noqa: ANN001, ANN202, N807
+    def __init_subclass__(cls, **kwargs):
         cache.clear()  # a new event class: Rasa's walk may now answer differently
         super(Event, cls).__init_subclass__(**kwargs)
 
@@ -164,7 +164,7 @@ def _run_graph(graph: dict, targets: list) -> list:
     else (Rasa's inputs: (name, value)) is a value. Each task runs once, after its dependencies."""
     results: dict = {}
 
-    def compute(key):  # noqa: ANN001, ANN202
+    def compute(key):
         if key in results:
             return results[key]
         task = graph[key]
@@ -179,7 +179,7 @@ def _run_graph(graph: dict, targets: list) -> list:
     return [compute(target) for target in targets]
 
 
-def _is_key(value, graph: dict) -> bool:  # noqa: ANN001
+def _is_key(value, graph: dict) -> bool:
     try:
         return value in graph
     except TypeError:  # unhashable: a value, as for dask
@@ -195,7 +195,7 @@ def run_graphs_directly() -> None:
     if getattr(DaskGraphRunner, "_painfaq_direct", False):
         return
 
-    def run(self, inputs=None, targets=None):  # noqa: ANN001, ANN202 - Rasa's signature
+    def run(self, inputs=None, targets=None):  # Rasa's signature
         run_targets = targets if targets else self._graph_schema.target_names
         schemas = self.__dict__.setdefault("_painfaq_minimal_schemas", {})
         key = tuple(run_targets)

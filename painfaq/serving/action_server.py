@@ -13,7 +13,7 @@ Same command line and behaviour as `python -m rasa_sdk`, plus:
   scripts/run.sh generates a random token per run when none is set.
 * **No echo**: rasa_sdk answers an exception with `{"error": ..., "request_body": <the whole tracker>}`,
   i.e. the user's messages; here the answer is `{"error": "internal error"}` and the log has the type.
-* Identifiers masked in log records (painfaq.serving.privacy); request bodies capped at 10 MB.
+* Identifiers masked in log records (painfaq.privacy); request bodies capped at 10 MB.
 * No TensorFlow/JAX loaded, content and safety net loaded at start (painfaq/rasa_patches/speedups.py).
 """
 
@@ -84,7 +84,7 @@ def install() -> None:
     """Register the hardening with rasa_sdk; log masking; loopback default (idempotent)."""
     from rasa_sdk.plugin import plugin_manager
 
-    from painfaq.serving.privacy import install_log_masking
+    from painfaq.privacy import install_log_masking
 
     install_log_masking()
     os.environ.setdefault("SANIC_HOST", "127.0.0.1")

@@ -21,7 +21,7 @@ In front of Rasa it adds, in this order:
    cut short: after `turn_timeout` the user gets the apology but the turn still completes (and is stored)
    in the background.
 
-It also, once per process, masks identifiers in log records (painfaq.serving.privacy) and sends the shared
+It also, once per process, masks identifiers in log records (painfaq.privacy) and sends the shared
 secret `ACTION_SERVER_TOKEN` (if set) to the action server. The launcher (painfaq/serving/rasa_server.py)
 applies the two changes to Rasa this channel relies on (painfaq/rasa_patches): the time Rasa waits for the
 action server (`action_timeout`; Rasa's default is 5 minutes), and tracker-store errors as failed turns
@@ -53,9 +53,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from painfaq import settings
+from painfaq.privacy import install_log_masking
 from painfaq.serving import shared_limits, supervision
 from painfaq.serving.balancer import REQUEST_ID_PATTERN
-from painfaq.serving.privacy import install_log_masking
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets, retry_after_header
 
 logger = logging.getLogger(__name__)
@@ -348,7 +348,7 @@ class GuardedRestInput(InputChannel):
             content = self._content()
             text = f"{content.messages['action_error']} If it keeps happening, you can reach a person at {content.support_email}."
             support = content.support_email
-        except Exception:  # noqa: BLE001 - the apology must not depend on the content file loading
+        except Exception:  # the apology must not depend on the content file loading
             text, support = "Sorry, something went wrong on my side. Please try again in a moment.", None
         return [
             {"recipient_id": sender, "text": text},
@@ -358,7 +358,7 @@ class GuardedRestInput(InputChannel):
     def nothing_to_say(self, sender: str) -> List[Dict[str, Any]]:
         try:
             text = self._content().messages["cancel_nothing"]
-        except Exception:  # noqa: BLE001 - as for the apology
+        except Exception:  # as for the apology
             text = "Okay. If you have a question about anxiety and back pain, just ask."
         return [
             {"recipient_id": sender, "text": text},
@@ -402,7 +402,7 @@ class GuardedRestInput(InputChannel):
         except asyncio.TimeoutError:
             report.problem = "timeout"
             task.add_done_callback(_log_late_turn)
-        except Exception as error:  # noqa: BLE001 - whatever failed, the user gets a reply
+        except Exception as error:  # whatever failed, the user gets a reply
             from painfaq.stores.tracker_store import TrackerStoreUnavailable, describe_error
 
             report.problem = "tracker_store" if isinstance(error, TrackerStoreUnavailable) else "error"

@@ -228,7 +228,7 @@ def safe_url(url: Union[URL, str]) -> str:
     """The URL for log lines: never the password."""
     try:
         return sa.engine.make_url(str(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a log helper must not fail
+    except Exception:  # a log helper must not fail
         return "<unparseable database URL>"
 
 

@@ -4,7 +4,7 @@
 per-turn queries of painfaq.stores.lean_queries, and three changes:
 
 * **Masking**: before an event is written, e-mail addresses, phone numbers and similar identifiers in what
-  the user typed are masked (painfaq.serving.privacy.mask_event). The running conversation is not changed (the
+  the user typed are masked (painfaq.privacy.mask_event). The running conversation is not changed (the
   current turn still sees the real text, so the hand-off form gets the e-mail address it asks for and
   stores it in its own table); what is stored is masked. Setting: `mask` (endpoints file) or
   `PAINFAQ_MASK` (`all` by default, `none`, or a comma-separated list of kinds).
@@ -44,7 +44,7 @@ from rasa.shared.exceptions import ConnectionException
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from painfaq import settings
-from painfaq.serving.privacy import Masker, mask_event, parse_kinds
+from painfaq.privacy import Masker, mask_event, parse_kinds
 from painfaq.stores.lean_queries import LeanQueries
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ class TrackerStoreUnavailable(ConnectionException):
 def safe_url(url: Any) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - a log helper must not fail
+    except Exception:  # a log helper must not fail
         return "<database>"
 
 

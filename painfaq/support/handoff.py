@@ -237,7 +237,7 @@ def submit(
 def _deliver_logged(engine: Engine, request_id: int, settings: WebhookSettings) -> None:
     try:
         deliver(engine, request_id, settings)
-    except Exception:  # noqa: BLE001 - a background thread must log, not die silently
+    except Exception:  # a background thread must log, not die silently
         logger.exception("hand-off request %s: delivery failed unexpectedly; it stays stored", request_id)
 
 

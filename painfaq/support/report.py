@@ -327,7 +327,7 @@ def topic_labels() -> Dict[str, str]:
         from painfaq.content.loader import load_content
 
         return {t.id: t.question for t in load_content().topics.values()}
-    except Exception:  # noqa: BLE001 - the report must work without the content file
+    except Exception:  # the report must work without the content file
         return {}
 
 

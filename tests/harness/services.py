@@ -99,7 +99,7 @@ def _wait_for(check, timeout: float, what: str, process: subprocess.Popen, log: 
         try:
             check()
             return
-        except Exception as error:  # noqa: BLE001 - not up yet
+        except Exception as error:  # not up yet
             last_error = error
             time.sleep(0.2)
     raise RuntimeError(f"{what} not ready after {timeout} s ({last_error}):\n{log.read_text(errors='replace')[-3000:]}")
@@ -335,7 +335,7 @@ class Services:
         for server in (self.redis, self.postgres):
             try:
                 server.stop()
-            except Exception:  # noqa: BLE001 - stop the other one too
+            except Exception:  # stop the other one too
                 pass
 
 

@@ -207,15 +207,9 @@ def test_simultaneous_messages_of_one_conversation(cluster):
 def test_loadtest_script_against_the_cluster(cluster):
     """scripts/loadtest.py (what a team runs against a deployment) finds no error on either instance."""
     import asyncio
-    import importlib.util
-    import sys
-    from pathlib import Path
 
-    path = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
-    spec = importlib.util.spec_from_file_location("painfaq_loadtest", path)
-    loadtest = importlib.util.module_from_spec(spec)
-    sys.modules["painfaq_loadtest"] = loadtest
-    spec.loader.exec_module(loadtest)
+    from scripts import loadtest
+
     for instance in cluster.instances:
         report = asyncio.run(
             loadtest.run_load(

@@ -246,7 +246,7 @@ def test_lean_saves_store_exactly_what_rasa_stores(tmp_path):
         created = kind(domain, dialect="sqlite", db=str(tmp_path / f"{name}.db"))
         counts[name] = 0
 
-        def count_counts(conn, cursor, statement, *args):  # noqa: ANN001
+        def count_counts(conn, cursor, statement, *args):
             counts[name] += "count(" in statement.lower()
 
         sa.event.listen(created.engine, "before_cursor_execute", count_counts)

@@ -51,7 +51,7 @@ def start_again(server) -> None:
         try:
             server.connect().close()
             return
-        except Exception:  # noqa: BLE001 - not up yet
+        except Exception:  # not up yet
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)

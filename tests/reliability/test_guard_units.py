@@ -12,9 +12,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import yaml
 
+from painfaq.privacy import ALL_KINDS, Masker, install_log_masking, mask_event, parse_kinds
 from painfaq.serving.action_server import token_ok
 from painfaq.serving.channel import Limits, Refusal, clean_text, parse_body
-from painfaq.serving.privacy import ALL_KINDS, Masker, install_log_masking, mask_event, parse_kinds
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets
 from tests.harness.stack import REPO_ROOT
 

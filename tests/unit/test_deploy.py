@@ -28,7 +28,7 @@ def test_each_server_has_its_command(monkeypatch, tmp_path):
 class _Handler(BaseHTTPRequestHandler):
     status = 200
 
-    def do_GET(self):  # noqa: N802
+    def do_GET(self):
         self.send_response(self.status)
         self.end_headers()
 

@@ -44,7 +44,7 @@ class Helpdesk:
             def log_message(self, *args):
                 pass
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if desk.fail_first > 0:
                     desk.fail_first -= 1

@@ -39,7 +39,7 @@ def test_feature_matrix_equals_rasas_combination(agent):
     texts = holdout_texts(150) + ["hi", "what's the source for that?", "physio or yoga???"]
     messages = featurized(agent, texts)
     assert len(messages) == len(texts)
-    ours = LinearIntentClassifier._create_X(None, messages)  # noqa: SLF001 - no instance state is used
+    ours = LinearIntentClassifier._create_X(None, messages)  # no instance state is used
     rasas = normalize(LogisticRegressionClassifier._create_X(None, messages).tocsr().log1p())
     assert ours.shape == rasas.shape
     assert ours.shape[1] > 1000

@@ -4,27 +4,20 @@ counts errors by kind (against a small local HTTP server standing in for Rasa's 
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "loadtest.py"
-spec = importlib.util.spec_from_file_location("loadtest", SCRIPT)
-loadtest = importlib.util.module_from_spec(spec)
-sys.modules["loadtest"] = loadtest  # dataclasses look the module up there
-spec.loader.exec_module(loadtest)
+from scripts import loadtest
 
 
 class FakeRest(BaseHTTPRequestHandler):
     calls = 0
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server API
+    def do_POST(self) -> None:  # http.server API
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeRest.calls += 1
         if body["message"] == "boom":

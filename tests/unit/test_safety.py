@@ -7,10 +7,8 @@ The recall / false-alarm gates use the same sets and code as scripts/eval_safety
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
-import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -29,20 +27,9 @@ from painfaq.safety.rules import (
     normalise_text,
     safety_reply,
 )
+from scripts import eval_safety
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_eval_module() -> Any:
-    spec = importlib.util.spec_from_file_location("eval_safety", REPO_ROOT / "scripts" / "eval_safety.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["eval_safety"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-eval_safety = _load_eval_module()
 
 
 @pytest.fixture(scope="module")
@@ -198,10 +185,10 @@ def test_emergency_wins_over_same_day(net: SafetyNet) -> None:
 
 
 def test_levels_per_category(net: SafetyNet) -> None:
-    assert net.check("back pain and a fever").level == "same_day"  # type: ignore[union-attr]
-    assert net.check("I fell off a ladder").level == "emergency"  # type: ignore[union-attr]
-    assert net.check("tingling in my left foot").level == "same_day"  # type: ignore[union-attr]
-    assert net.check("both my legs went numb").level == "emergency"  # type: ignore[union-attr]
+    assert net.check("back pain and a fever").level == "same_day"
+    assert net.check("I fell off a ladder").level == "emergency"
+    assert net.check("tingling in my left foot").level == "same_day"
+    assert net.check("both my legs went numb").level == "emergency"
 
 
 @pytest.mark.parametrize(
@@ -361,7 +348,7 @@ def test_finding_from_parse_data(net: SafetyNet) -> None:
     }
     assert finding_from_parse_data(by_entities, net.content) == SafetyFinding("red_flag", "trauma", "", "", "emergency")
     nlu_only = {"intent": {"name": "crisis"}, "entities": []}
-    assert finding_from_parse_data(nlu_only, net.content).kind == "crisis"  # type: ignore[union-attr]
+    assert finding_from_parse_data(nlu_only, net.content).kind == "crisis"
     assert finding_from_parse_data({"intent": {"name": "faq_yoga"}, "entities": []}, net.content) is None
 
 
@@ -430,7 +417,7 @@ def test_component_sets_crisis_intent(component: Any) -> None:
     assert (
         finding_from_parse_data(message.as_dict(only_output_properties=True), load_default_safety_net().content).kind
         == "crisis"
-    )  # type: ignore[union-attr]
+    )
 
 
 def test_component_leaves_ordinary_messages_and_payloads_alone(component: Any) -> None:

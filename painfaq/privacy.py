@@ -170,7 +170,7 @@ def install_log_masking(masker: Optional[Masker] = None) -> Masker:
             if current is not None and current.enabled:
                 try:
                     message = record.getMessage()
-                except Exception:  # noqa: BLE001 - a broken format string is the logger's problem
+                except Exception:  # a broken format string is the logger's problem
                     return record
                 masked = current.mask(message)
                 if masked != message or record.args:
