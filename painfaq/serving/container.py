@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Dict, List
 
 from painfaq import settings
+from painfaq.serving.commands import action_server_command, rasa_command
 
 
 def newest_model() -> str:
@@ -23,13 +24,10 @@ def command(server: str, env: Dict[str, str]) -> List[str]:
     the action server's listening address is added to it)."""
     python = sys.executable
     if server == "rasa":
-        return [python, "-m", "painfaq.serving.rasa_server", "run", "--model", newest_model(),
-                "--port", settings.RASA_PORT.text(env), "--endpoints", "endpoints.production.yml",
-                "--credentials", "credentials.yml"]  # fmt: skip
+        return rasa_command(newest_model(), settings.RASA_PORT.text(env), "endpoints.production.yml")
     if server == "actions":
         env.setdefault("SANIC_HOST", "0.0.0.0")
-        return [python, "-m", "painfaq.serving.action_server", "--actions", "actions",
-                "--port", settings.ACTION_PORT.text(env)]  # fmt: skip
+        return action_server_command(settings.ACTION_PORT.text(env))
     if server == "staff":
         return [python, str(Path("scripts") / "serve_demo.py"), "--host", "0.0.0.0",
                 "--port", settings.WEB_PORT.text(env), "--rasa-url", settings.RASA_URL.text(env)]  # fmt: skip

@@ -7,7 +7,6 @@ import http.client
 import json
 import sqlite3
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -18,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from painfaq.serving import commands
 from tests.harness.stack import REPO_ROOT, Server, child_env, current_model, free_port, restart_server, wait_until_ready
 
 # own_servers (tests/reliability/conftest.py): short waits for the fault tests; the HTTP API on behind a token (the operator's
@@ -131,23 +131,7 @@ def rasa_command(
     model: str, port: int, endpoints_file: Path, cors: str, extra: Optional[List[str]] = None
 ) -> List[str]:
     # Through the launcher, as scripts/run.sh starts it: it applies the changes to Rasa the channel relies on.
-    return [
-        sys.executable,
-        "-m",
-        "painfaq.serving.rasa_server",
-        "run",
-        "--model",
-        model,
-        "--port",
-        str(port),
-        "--endpoints",
-        str(endpoints_file),
-        "--credentials",
-        str(REPO_ROOT / "credentials.yml"),
-        "--cors",
-        cors,
-        *(extra or []),
-    ]
+    return commands.rasa_command(model, port, endpoints_file, cors=cors, extra=extra or ())
 
 
 def start_servers(
@@ -170,15 +154,7 @@ def start_servers(
     env = child_env()
     env["PAINFAQ_DB_URL"] = db_url or f"sqlite:///{db_path}"
     env.update(env_overrides or {})
-    action_cmd = [
-        sys.executable,
-        "-m",
-        "painfaq.serving.action_server",
-        "--actions",
-        "actions",
-        "--port",
-        str(action_port),
-    ]
+    action_cmd = commands.action_server_command(action_port)
     actions = Server(
         "actions",
         f"http://127.0.0.1:{action_port}",

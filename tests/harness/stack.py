@@ -11,7 +11,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import IO, List, Optional
 import requests
 import yaml
 
+from painfaq.serving.commands import action_server_command, rasa_command
 from scripts.wait_ready import wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -129,7 +129,7 @@ def start_stack(
     stack.logs += [action_log, rasa_log]
     stack.processes.append(
         subprocess.Popen(
-            [sys.executable, "-m", "painfaq.serving.action_server", "--actions", "actions", "--port", str(action_port)],
+            action_server_command(action_port),
             cwd=REPO_ROOT,
             env=env,
             stdout=action_log,
@@ -138,24 +138,8 @@ def start_stack(
     )
     stack.processes.append(
         subprocess.Popen(
-            # As `make run` starts it: `rasa run` through the launcher that applies painfaq.rasa_patches.speedups.
-            [
-                sys.executable,
-                "-m",
-                "painfaq.serving.rasa_server",
-                "run",
-                "--model",
-                model,
-                "--port",
-                str(rasa_port),
-                "--endpoints",
-                str(endpoints_file),
-                "--credentials",
-                str(REPO_ROOT / "credentials.yml"),
-                "--cors",
-                demo_origin,
-                *(extra_rasa_args or []),
-            ],
+            # As `make run` starts it: `rasa run` through the launcher that applies painfaq.rasa_patches.
+            rasa_command(model, rasa_port, endpoints_file, cors=demo_origin, extra=extra_rasa_args or ()),
             cwd=REPO_ROOT,
             env=env,
             stdout=rasa_log,
@@ -279,7 +263,7 @@ def start_action_server(
     env = dict(env if env is not None else child_env())
     env["ACTION_SERVER_SANIC_WORKERS"] = str(workers)
     env["SANIC_HOST"] = "127.0.0.1"
-    command = [sys.executable, "-m", "painfaq.serving.action_server", "--actions", "actions", "--port", str(port)]
+    command = action_server_command(port)
     log_path = workdir / f"{name}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -310,22 +294,9 @@ def start_rasa_server(
     workdir = workdir or Path(tempfile.mkdtemp(prefix="painfaq-stack-"))
     env = dict(env if env is not None else child_env())
     env["SANIC_WORKERS"] = str(workers)
-    entry = ["-m", "painfaq.serving.rasa_server", "run"] if lean else ["-m", "rasa", "run"]
-    command = [
-        sys.executable,
-        *entry,
-        "--model",
-        model,
-        "--interface",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--endpoints",
-        str(endpoints_file),
-        "--credentials",
-        str(REPO_ROOT / "credentials.yml"),
-        *(extra_args or []),
-    ]
+    command = rasa_command(
+        model, port, endpoints_file, interface="127.0.0.1", extra=extra_args or (), stock_rasa=not lean
+    )
     log_path = workdir / f"{name}.log"
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
