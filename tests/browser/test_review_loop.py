@@ -1,5 +1,6 @@
 """The whole review loop in Chromium: real conversations over REST -> the inbox shows them grouped -> label
-with the keyboard -> export -> train -> the same questions are now answered by the new model."""
+with the keyboard only -> `scripts.review_export` (which validates the data) -> train -> the same questions
+are now answered by the new model -> `scripts.review_eval` against the recorded running model."""
 
 from __future__ import annotations
 
@@ -71,15 +72,29 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     page.get_by_role("button", name="Log in").click()
     rows = page.locator("#inbox tbody tr")
     expect(rows.first).to_be_visible()
-    # 3. Label each question's group with the keyboard: select its row, t, pick the topic, Enter.
+    # 3. Label each question's group with the keyboard only: j/k to its row, t, arrows to the topic, Enter.
     topic_title = {t.intent: t.question for t in content.topics.values()}
+    picker = page.locator("#topic-picker")
     for question, intent in QUESTIONS.items():
         row = rows.filter(has_text=question)
         expect(row).to_have_count(1)
         expect(row.locator("td").first).to_have_text("2")  # both askings grouped
-        row.click()
+        texts = [rows.nth(i).locator("td").nth(1).inner_text() for i in range(rows.count())]
+        wanted = next(i for i, text in enumerate(texts) if question in text)
+        selected = page.evaluate(
+            "() => [...document.querySelectorAll('#inbox tbody tr')].findIndex("
+            "r => r.getAttribute('aria-selected') === 'true')"
+        )
+        for _ in range(abs(wanted - selected)):
+            page.keyboard.press("j" if wanted > selected else "k")
+        expect(row).to_have_attribute("aria-selected", "true")
         page.keyboard.press("t")
-        page.locator("#topic-picker").select_option(label=topic_title[intent])
+        expect(picker).to_be_focused()
+        options = picker.locator("option").all_inner_texts()
+        steps = options.index(topic_title[intent]) - picker.evaluate("p => p.selectedIndex")
+        for _ in range(abs(steps)):
+            page.keyboard.press("ArrowDown" if steps > 0 else "ArrowUp")
+        expect(picker).to_have_value(next(t.id for t in content.topics.values() if t.intent == intent))
         page.keyboard.press("Enter")
         expect(rows.filter(has_text=question)).to_have_count(0)  # labelled: gone from "unlabelled only"
     # (One more label, through the API, in the held-back fifth.)
@@ -92,40 +107,26 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
            }""",
         [normalise(HELD_BACK[0]), HELD_BACK[1]],
     )
-    # 4. Export into a copy of the project's training data, 5. train, 6. ask again.
+    # 4. `make review-export`'s script, into a copy of the project's training data: it writes and validates.
     project = tmp_path / "project"
     shutil.copytree(REPO_ROOT / "data", project / "data")
-    intents = set(yaml.safe_load((REPO_ROOT / "domain.yml").read_text())["intents"])
-    report = export.export(engine, content, intents, project / "data" / "nlu" / "reviewed.yml")
-    assert report.conflicts == [] and sum(report.written.values()) >= len(QUESTIONS)
-    assert (
-        HELD_BACK[0] in report.held_back_texts
-        and HELD_BACK[0] not in (project / "data" / "nlu" / "reviewed.yml").read_text()
-    )
-    old_model = current_model()
-    assert all(answered(old_model, q) != intent for q, intent in QUESTIONS.items())
-    validate = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "data",
-            "validate",
-            "--data",
-            str(project / "data"),
-            "--domain",
-            "domain.yml",
-            "--config",
-            "config.yml",
-            "--fail-on-warnings",
-        ],
+    reviewed = project / "data" / "nlu" / "reviewed.yml"
+    exported = subprocess.run(
+        [sys.executable, "-m", "scripts.review_export", "--db-url", db_url, "--out", str(reviewed)],
         cwd=REPO_ROOT,
         env=child_env(),
         capture_output=True,
         text=True,
         timeout=300,
     )
-    assert validate.returncode == 0, validate.stdout[-3000:] + validate.stderr[-3000:]
+    assert exported.returncode == 0, exported.stdout[-3000:] + exported.stderr[-3000:]
+    assert "training data valid" in exported.stdout and "CONFLICT" not in exported.stdout
+    written = {block["intent"]: block["examples"] for block in yaml.safe_load(reviewed.read_text())["nlu"]}
+    assert all(question in written.get(intent, "") for question, intent in QUESTIONS.items())
+    assert HELD_BACK[0][:40] in exported.stdout and HELD_BACK[0] not in reviewed.read_text()  # held back
+    # 5. train, 6. ask again.
+    old_model = current_model()
+    assert all(answered(old_model, q) != intent for q, intent in QUESTIONS.items())
     subprocess.run(
         [
             sys.executable,
@@ -152,12 +153,16 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     )
     new_model = str(project / "models" / "reviewed.tar.gz")
     assert {q: answered(new_model, q) for q in QUESTIONS} == QUESTIONS
-    # 7. make review-eval: both models on the held-back fifth, printed and written to JSON.
+    # 7. make review-eval: the running model (as scripts/run.sh records it) and the new one on the held-back
+    # fifth, printed and written to JSON.
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "serving_model").write_text(str(REPO_ROOT / old_model) + "\n")
     results = tmp_path / "review_eval.json"
     evaluated = subprocess.run(
-        [sys.executable, "-m", "scripts.review_eval", "--old", old_model, "--new", new_model, "--json", str(results)],
+        [sys.executable, "-m", "scripts.review_eval", "--new", new_model, "--json", str(results)],
         cwd=REPO_ROOT,
-        env={**child_env(), "PAINFAQ_DB_URL": db_url},
+        env={**child_env(), "PAINFAQ_DB_URL": db_url, "RUN_DIR": str(run_dir)},
         capture_output=True,
         text=True,
         timeout=300,
@@ -165,5 +170,5 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     assert evaluated.returncode == 0, evaluated.stderr[-3000:]
     assert "old" in evaluated.stdout and "new" in evaluated.stdout
     measured = json.loads(results.read_text())
-    assert measured["messages"] >= 1
+    assert measured["messages"] >= 1 and measured["old_model"] == str(REPO_ROOT / old_model)
     assert sum(measured["old"].values()) == sum(measured["new"].values()) == measured["messages"]
