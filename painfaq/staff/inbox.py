@@ -269,9 +269,17 @@ class _Reader:
 def sync(engine: Engine, batch_size: int = 20_000) -> int:
     """Read the events stored since the last sync; returns how many events were read."""
     tables.ensure(engine)
-    e = db.events
     with engine.connect() as conn:
         cursor = int(_state(conn, CURSOR))
+    reader, read, last_id = _read(engine, cursor, batch_size)
+    if read and not _write(engine, cursor, reader, last_id):
+        return 0  # another sync stored the same events meanwhile
+    return read
+
+
+def _read(engine: Engine, cursor: int, batch_size: int) -> Tuple[_Reader, int, int]:
+    """Fold the events after `cursor` into a reader: (reader, events read, the last event's id)."""
+    e = db.events
     reader = _Reader()
     read = 0
     last_id = cursor
@@ -291,10 +299,15 @@ def sync(engine: Engine, batch_size: int = 20_000) -> int:
                     reader.user(event_id, sender, float(timestamp or 0.0), raw)
                 else:
                     reader.bot(event_id, sender, float(timestamp or 0.0), raw)
-    # A turn still waiting for its reply, like the answer a later rating refers to, is in the context the
-    # next sync starts from: the cursor moves past everything read.
-    new_cursor = last_id
+    return reader, read, last_id
+
+
+def _write(engine: Engine, cursor: int, reader: _Reader, last_id: int) -> bool:
+    """Store what was read after `cursor`, in one transaction; False (nothing stored) when another sync has
+    moved the cursor since this one read it (the staff page's sync and a make target's can overlap)."""
     with engine.begin() as conn:
+        if not _claim(conn, cursor):
+            return False
         _insert_new(conn, reader.batch.items)
         for event_id, payload in reader.batch.clicks.items():
             conn.execute(
@@ -302,12 +315,27 @@ def sync(engine: Engine, batch_size: int = 20_000) -> int:
                 .where(db.review_items.c.event_id == event_id, db.review_items.c.outcome == "did_you_mean")
                 .values(clicked=payload)
             )
-        if new_cursor > cursor:
-            for day, count in reader.batch.safety_days.items():
-                _set_state(conn, SAFETY_PREFIX + day, _state(conn, SAFETY_PREFIX + day) + count)
-            _set_state(conn, CURSOR, float(new_cursor))
+        for day, count in reader.batch.safety_days.items():
+            _set_state(conn, SAFETY_PREFIX + day, _state(conn, SAFETY_PREFIX + day) + count)
+        # A turn still waiting for its reply, like the answer a later rating refers to, is in the context the
+        # next sync starts from: the cursor moves past everything read.
+        _set_state(conn, CURSOR, float(last_id))
         context.save(conn, {sender: state.refs() for sender, state in reader.senders.items()})
-    return read
+    return True
+
+
+def _claim(conn: Connection, cursor: int) -> bool:
+    """Lock the cursor's row for this transaction, then check it still is where this sync started.
+
+    The no-op update takes PostgreSQL's row lock or SQLite's write lock, so concurrent syncs write one after
+    the other, and the later one sees the earlier one's cursor. (Two very first syncs, with no cursor row
+    yet, can still collide on inserting it: the later one fails, and the next sync reads on.)
+    """
+    state = db.review_state
+    locked = conn.execute(sa.update(state).where(state.c.name == CURSOR).values(value=state.c.value)).rowcount
+    if not locked:
+        conn.execute(sa.insert(state).values(name=CURSOR, value=0.0))
+    return int(_state(conn, CURSOR)) == cursor
 
 
 def _day_range(start: Optional[date], end: Optional[date]) -> tuple:

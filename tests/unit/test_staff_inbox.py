@@ -268,3 +268,17 @@ def test_the_context_of_a_quiet_conversation_is_forgotten_after_a_day(engine):
     inbox.sync(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(review_context)).scalar() == 1  # z only
+
+
+def test_a_sync_that_lost_a_race_stores_nothing_twice(engine):
+    from painfaq.staff import tables
+
+    tables.ensure(engine)
+    store_events(engine)
+    stale, read, last_id = inbox._read(engine, 0, 1000)  # a sync has read the events, but not stored them...
+    assert read == len(CONVERSATIONS)
+    assert inbox.sync(engine) == read  # ...when another one reads and stores the same events
+    assert inbox._write(engine, 0, stale, last_id) is False
+    page = inbox.inbox(engine)
+    assert page["safety_replies_not_shown"] == 1 and page["total_groups"] == 6
+    assert inbox.sync(engine) == 0
