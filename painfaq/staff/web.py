@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from http.cookies import SimpleCookie
 from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy.engine import Engine
 
@@ -286,17 +287,14 @@ def _refuse_cross_site_login(headers: Mapping[str, str]) -> Optional[Response]:
     content_type = headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type != "application/json":
         return _error(415, "unsupported_media_type", "Send the login as JSON (Content-Type: application/json).")
-    # Browsers say where a request comes from; curl and scripts send neither header.
+    # Browsers say where a request comes from; curl and scripts send neither header. An opaque origin
+    # ("null": a sandboxed frame, a file) is never this site.
     fetch_site = headers.get("sec-fetch-site", "").lower()
     origin = headers.get("origin", "")
-    from_elsewhere = fetch_site not in ("", "same-origin", "none")
-    if origin and origin != "null":
-        from urllib.parse import urlsplit
-
-        from_elsewhere = from_elsewhere or urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
-    elif origin == "null":
-        from_elsewhere = True
-    if from_elsewhere:
+    other_origin = bool(origin) and (
+        origin == "null" or urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+    )
+    if fetch_site not in ("", "same-origin", "none") or other_origin:
         return _error(403, "forbidden", "A login from another site is refused.")
     return None
 
@@ -318,7 +316,5 @@ def content_security_policy() -> str:
 
 
 def split_path(raw_path: str) -> Tuple[str, Dict[str, List[str]]]:
-    from urllib.parse import parse_qs, urlsplit
-
     parts = urlsplit(raw_path)
     return parts.path, parse_qs(parts.query)
