@@ -116,7 +116,13 @@
       cell(row, guessText(group.guesses));
       cell(row, group.reply);
       cell(row, group.labels.map(describeLabel).join("; "), "label");
-      row.addEventListener("click", () => select(index));
+      row.addEventListener("click", () => {
+        if (state.open && state.open.key !== group.key) {
+          state.open = null;  // another group: the keys act on it, not on the open group's messages
+          $("group-section").hidden = true;
+        }
+        select(index);
+      });
       body.appendChild(row);
     });
     if (!state.groups.length) {
