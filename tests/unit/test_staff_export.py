@@ -3,7 +3,9 @@ pass `rasa data validate` or the export fails."""
 
 from __future__ import annotations
 
-import shutil
+import io
+import subprocess
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -29,7 +31,10 @@ def engine(tmp_path):
 
 @pytest.fixture
 def data_dir(tmp_path):
-    shutil.copytree(ROOT / "data", tmp_path / "data")
+    """The committed training data (not the working tree's, which may be half-way through an edit)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "HEAD", "data"], capture_output=True, check=True)
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
+        tar.extractall(tmp_path)
     return tmp_path / "data"
 
 
