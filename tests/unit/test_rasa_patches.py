@@ -163,3 +163,56 @@ def test_no_module_outside_the_patches_package_assigns_to_rasa():
                 f"{path.relative_to(REPO_ROOT)}:{line}: {target}" for line, target in assignments_to_rasa(path)
             ]
     assert offenders == [], "\n".join(offenders)
+
+
+def patching_functions() -> Set[str]:
+    """Names of the package's functions that change Rasa: they call `replace`, or one that does."""
+    bodies = {}
+    for path in PATCHES.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and path.stem != "replacing":
+                called = {call_name(call) for call in ast.walk(node) if isinstance(call, ast.Call)}
+                bodies[node.name] = bodies.get(node.name, set()) | called
+    found = {"replace"}
+    while True:
+        more = {name for name, called in bodies.items() if called & found} - found
+        if not more:
+            return found - {"replace"}
+        found |= more
+
+
+def patches_applied_for_good(path: Path, patching: Set[str]) -> Iterator[Tuple[int, str]]:
+    """Calls of a patching function imported from painfaq.rasa_patches, made directly (not handed to
+    replacing.temporarily): they would change Rasa for every test after this one."""
+    tree = ast.parse(path.read_text())
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("painfaq.rasa_patches"):
+            imported.update(alias.asname or alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            imported.update(a.asname or a.name for a in node.names if a.name.startswith("painfaq.rasa_patches"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and call_name(node) in patching:
+            func = node.func
+            if (isinstance(func, ast.Name) and func.id in imported) or root_name(func) in imported:
+                yield node.lineno, ast.unparse(node)
+
+
+def test_no_test_applies_a_patch_in_the_pytest_process_for_good(tmp_path):
+    patching = patching_functions()
+    assert {"apply", "apply_all", "run_graphs_directly", "cache_event_type_lookup"} <= patching
+    sample = tmp_path / "test_sample.py"
+    sample.write_text(
+        "from painfaq.rasa_patches import action_validation, speedups\nfrom painfaq.rasa_patches.replacing import "
+        "temporarily\naction_validation.apply()\nwith temporarily(speedups.run_graphs_directly):\n    pass\n"
+        "speedups.release_freed_memory()\n"
+    )
+    assert [line for line, _ in patches_applied_for_good(sample, patching)] == [3]
+    offenders = [
+        f"{path.relative_to(REPO_ROOT)}:{line}: {call}"
+        for path in python_files("tests")
+        for line, call in patches_applied_for_good(path, patching)
+    ]
+    assert offenders == [], "apply it inside `with replacing.temporarily(...)`, or in a subprocess:\n" + "\n".join(
+        offenders
+    )
