@@ -54,8 +54,8 @@ front_door() {
   fi
   local config
   config=$(realpath -m "$RUN_DIR/haproxy.cfg")
-  "$PY" -m painfaq.serving.balancer --out "$config" --listen "$listen" --server "127.0.0.1:$backend" \
-    --turn-timeout "${PAINFAQ_TURN_TIMEOUT:-20}" "${args[@]}"
+  # The turn timeout comes from painfaq.settings (PAINFAQ_TURN_TIMEOUT), like the channel's.
+  "$PY" -m painfaq.serving.balancer --out "$config" --listen "$listen" --server "127.0.0.1:$backend" "${args[@]}"
   FRONT_DOOR="proxy/USR1=$haproxy -db -f $config"
 }
 
