@@ -1,4 +1,5 @@
-"""Write the measured figures into docs/ from results/*.json, so the docs never hold a figure by hand.
+"""Write the measured figures into docs/ from results/*.json (and the list of environment variables from
+painfaq/settings.py), so the docs never hold a figure or a default by hand.
 
 A doc marks each table it wants with a pair of comments; everything between them is generated:
 
@@ -228,9 +229,15 @@ RENDERERS: Dict[str, Callable[[Results], str]] = {
 }
 
 
+# Blocks written from the code rather than from results/: the list of environment variables.
+FROM_CODE: Dict[str, Callable[[], str]] = {"settings": settings.markdown_table}
+
+
 def render(name: str, results_dir: Path = RESULTS) -> str:
+    if name in FROM_CODE:
+        return FROM_CODE[name]()
     if name not in RENDERERS:
-        raise KeyError(f"no figures named {name!r}; known: {', '.join(sorted(RENDERERS))}")
+        raise KeyError(f"no figures named {name!r}; known: {', '.join(sorted([*RENDERERS, *FROM_CODE]))}")
     with open(results_dir / f"{name}.json", encoding="utf-8") as fh:
         return RENDERERS[name](json.load(fh))
 

@@ -37,6 +37,7 @@ export TF_INTRA_OP_PARALLELISM_THREADS=${TF_INTRA_OP_PARALLELISM_THREADS:-1}
 export TF_INTER_OP_PARALLELISM_THREADS=${TF_INTER_OP_PARALLELISM_THREADS:-1}
 
 # Fail fast with a clear message if PostgreSQL/Redis are unreachable; create the tracker table once.
+"$PY" -m painfaq.serving.preflight --settings-only
 "$PY" -m painfaq.serving.production check
 # The model served from here on, for `make review-eval` (the "old" model it compares; see scripts/run.sh).
 mkdir -p "$RUN_DIR"

@@ -1,4 +1,4 @@
-"""`python -m painfaq.serving.preflight [--endpoints FILE]`: is the tracker store's database reachable?
+"""`python -m painfaq.serving.preflight [--endpoints FILE]`: do the settings parse, is the tracker store's database reachable?
 
 scripts/run.sh runs it before starting any server, so an unreachable database is reported in a second,
 in one line, instead of after Rasa has loaded (the tracker store itself also gives up after a bounded
@@ -16,6 +16,7 @@ from typing import List, Optional
 import sqlalchemy as sa
 import yaml
 
+from painfaq import settings
 from painfaq.stores import db
 
 
@@ -52,7 +53,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--endpoints", type=Path, default=db.endpoints_path())
     parser.add_argument("--attempts", type=int, default=3)
     parser.add_argument("--retry-seconds", type=float, default=2.0)
+    parser.add_argument("--settings-only", action="store_true", help="check the environment variables only")
     args = parser.parse_args(argv)
+    # A value that does not parse as its kind ("PAINFAQ_TURN_TIMEOUT=soon") is reported here, in one line each,
+    # not as a traceback from whichever server reads it first.
+    bad_settings = settings.problems()
+    for bad in bad_settings:
+        print(f"painfaq: {bad} (painfaq/settings.py lists every variable: python -m painfaq.settings)")
+    if bad_settings:
+        return 2
+    if args.settings_only:
+        return 0
     problem = check_tracker_store(args.endpoints, args.attempts, args.retry_seconds)
     if problem:
         print(

@@ -18,7 +18,7 @@ def test_every_figures_block_matches_results() -> None:
 
 def test_each_doc_with_measured_figures_reads_them_from_results() -> None:
     blocks = {m.group("name") for doc in DOCS for m in docs_figures.BLOCK.finditer(doc.read_text(encoding="utf-8"))}
-    assert blocks == set(docs_figures.RENDERERS), blocks
+    assert blocks == {*docs_figures.RENDERERS, *docs_figures.FROM_CODE}, blocks
 
 
 def test_a_changed_result_makes_its_block_stale(tmp_path: Path) -> None:

@@ -109,3 +109,54 @@ def test_only_painfaq_settings_reads_the_environment():
     assert offenders == [], "declare the variable in painfaq/settings.py and read it from there:\n" + "\n".join(
         offenders
     )
+
+
+# Variables of the tools underneath that the launch scripts pass on with a default of their own.
+THIRD_PARTY = re.compile(r"^(SANIC_|TF_|DB_|REDIS_|PYTHONWARNINGS$|CI$|ACTION_SERVER_URL$|ENDPOINTS$)")
+SHELL_DEFAULT = re.compile(r"\$\{([A-Z_][A-Z0-9_]*):-([^}]*)\}")
+
+
+def shell_defaults() -> Iterator[Tuple[str, str, str]]:
+    scripts = [*(REPO_ROOT / "scripts").rglob("*.sh"), REPO_ROOT / ".ci" / "run"]
+    for path in scripts:
+        for name, default in SHELL_DEFAULT.findall(path.read_text()):
+            yield str(path.relative_to(REPO_ROOT)), name, default
+
+
+def test_every_variable_the_launch_scripts_read_is_declared_with_the_same_default():
+    found = list(shell_defaults())
+    assert len(found) > 20  # the scan sees the scripts
+    mismatched = []
+    for where, name, default in found:
+        if THIRD_PARTY.match(name):
+            continue
+        if name not in settings.ALL:
+            mismatched.append(f"{where}: {name} is not declared in painfaq/settings.py")
+            continue
+        declared = settings.ALL[name].default
+        # A computed default (a free port, a fresh token, the demo page's origin) is described, not repeated.
+        if "$" not in default and declared is not None and default != declared:
+            mismatched.append(f"{where}: {name} defaults to {default!r}, painfaq/settings.py says {declared!r}")
+    assert mismatched == []
+
+
+def test_each_variable_is_read_as_the_kind_it_declares(monkeypatch):
+    monkeypatch.setenv("PAINFAQ_TURN_TIMEOUT", "12.5")
+    assert settings.TURN_TIMEOUT.number() == 12.5
+    try:
+        settings.TURN_TIMEOUT.integer()
+    except TypeError as error:
+        assert "PAINFAQ_TURN_TIMEOUT is declared as number" in str(error)
+    else:
+        raise AssertionError("an integer read of a number setting must fail")
+    assert settings.TURN_TIMEOUT.text() == "12.5"  # the text is always available
+
+
+def test_values_that_do_not_parse_as_their_kind_are_reported():
+    environ = {"PAINFAQ_TURN_TIMEOUT": "soon", "RASA_WORKERS": "two", "PAINFAQ_SPEEDUPS": "maybe", "RASA_PORT": "5005"}
+    assert settings.problems(environ) == [
+        "PAINFAQ_SPEEDUPS='maybe' is not on or off",
+        "PAINFAQ_TURN_TIMEOUT='soon' is not a number",
+        "RASA_WORKERS='two' is not an integer",
+    ]
+    assert settings.problems({}) == []  # every default parses as its kind
