@@ -247,6 +247,19 @@ HANDOFF_WEBHOOK_BACKOFF = _define(
 HANDOFF_WEBHOOK_TIMEOUT = _define("HANDOFF_WEBHOOK_TIMEOUT", "5", "seconds per delivery attempt", kind="number")
 
 
+QUIET_ENV_FILE = REPO_ROOT / "scripts" / "lib" / "quiet.env"
+
+
+def quiet_environment() -> Dict[str, str]:
+    """The variables every process starts with unless already set (scripts/lib/quiet.env says why each)."""
+    pairs = {}
+    for line in QUIET_ENV_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            name, _, value = line.partition("=")
+            pairs[name.strip()] = value.strip()
+    return pairs
+
+
 def table() -> str:
     rows = [
         f"{s.name:34} {s.kind:8} {s.default if s.default is not None else '(unset)':26} {s.meaning}"

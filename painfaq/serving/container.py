@@ -37,6 +37,8 @@ def command(server: str, env: Dict[str, str]) -> List[str]:
 def main() -> None:
     server = sys.argv[1] if len(sys.argv) > 1 else "rasa"
     env = dict(os.environ)  # process environment: handed on whole to the server (execve)
+    for name, value in settings.quiet_environment().items():
+        env.setdefault(name, value)
     argv = command(server, env)
     os.chdir(settings.REPO_ROOT)
     os.execve(argv[0], argv, env)

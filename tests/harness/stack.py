@@ -20,6 +20,7 @@ from typing import IO, List, Optional
 import requests
 import yaml
 
+from painfaq import settings
 from painfaq.serving.commands import action_server_command, rasa_command
 from scripts.wait_ready import wait_ready
 
@@ -36,9 +37,8 @@ def free_port() -> int:
 def child_env() -> dict:
     env = dict(os.environ)
     # (No PYTHONPATH: the project is installed in the venv, and servers start with the repository as cwd.)
-    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
-    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    for name, value in settings.quiet_environment().items():
+        env.setdefault(name, value)
     # Shared secret between Rasa and the action server (painfaq.serving.action_server), one per test session.
     env.setdefault("ACTION_SERVER_TOKEN", SESSION_ACTION_TOKEN)
     return env
