@@ -37,6 +37,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import requests
 
+from painfaq.serving.commands import train_command
 from tests.harness.stack import (
     LOAD_TEST_ENV,
     Stack,
@@ -219,21 +220,7 @@ def train_time() -> float:
     start = time.perf_counter()
     try:
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "rasa",
-                "train",
-                "--config",
-                "config.yml",
-                "--domain",
-                "domain.yml",
-                "--data",
-                "data",
-                "--out",
-                str(out),
-                "--quiet",
-            ],
+            train_command(out=out),
             cwd=REPO_ROOT,
             env=env,
             check=True,

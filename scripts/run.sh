@@ -44,14 +44,12 @@ RASA_BACKEND_PORT=${RASA_BACKEND_PORT:-$(free_port)}
 front_door "$public" "$RASA_BACKEND_PORT"
 if [ -n "$FRONT_DOOR" ]; then
   rasa_listen="127.0.0.1:$RASA_BACKEND_PORT" rasa_port=$RASA_BACKEND_PORT
-  # Rasa reads the client address for its rate limits from the header HAProxy adds.
-  proxies=$((${SANIC_PROXIES_COUNT:-0} + 1))
 else
-  rasa_listen=$public rasa_port=$RASA_PORT proxies=${SANIC_PROXIES_COUNT:-0}
+  rasa_listen=$public rasa_port=$RASA_PORT
 fi
 supervise \
   "actions=env SANIC_HOST=${ACTION_INTERFACE:-127.0.0.1} $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
-  "rasa@tcp://$rasa_listen=env SANIC_PROXIES_COUNT=$proxies $python -m painfaq.serving.rasa_server run --model $model --port $rasa_port --endpoints $endpoints --credentials credentials.yml --cors $CORS_ORIGINS" \
+  "rasa@tcp://$rasa_listen=env SANIC_PROXIES_COUNT=$PROXIES $python -m painfaq.serving.rasa_server run --model $model --port $rasa_port --endpoints $endpoints --credentials credentials.yml --cors $CORS_ORIGINS" \
   ${FRONT_DOOR:+"$FRONT_DOOR"} \
   "demo=$python scripts/serve_demo.py --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
 echo "run: supervising the action server, Rasa and the demo page (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/demo.log, $LOG_DIR/supervisord.log)"

@@ -59,16 +59,15 @@ read -r -a backups <<<"${RASA_BACKUPS:-}"
 front_door "$RASA_INTERFACE:$RASA_PORT" "$RASA_BACKEND_PORT" "${backups[@]}"
 if [ -n "$FRONT_DOOR" ]; then
   rasa_interface=${RASA_BACKEND_INTERFACE:-127.0.0.1} rasa_port=$RASA_BACKEND_PORT
-  proxies=$((${SANIC_PROXIES_COUNT:-0} + 1))  # Rasa reads the client address from the header HAProxy adds
 else
-  rasa_interface=$RASA_INTERFACE rasa_port=$RASA_PORT proxies=${SANIC_PROXIES_COUNT:-0}
+  rasa_interface=$RASA_INTERFACE rasa_port=$RASA_PORT
 fi
 # Rasa binds its own port here (Sanic's workers share it with SO_REUSEPORT). Not the supervisor-held port of
 # scripts/run.sh: a killed parent's workers drain for up to 15 s on the old socket, supervisord cannot bind the
 # port again meanwhile, and the instance stayed down (make chaos: 935 failed instead of 75).
 supervise \
   "actions=env SANIC_HOST=$ACTION_INTERFACE ACTION_SERVER_SANIC_WORKERS=$ACTION_WORKERS $python -m painfaq.serving.action_server --actions actions --port $ACTION_PORT" \
-  "rasa=env SANIC_WORKERS=$RASA_WORKERS SANIC_PROXIES_COUNT=$proxies $python -m painfaq.serving.rasa_server run --model $model --interface $rasa_interface --port $rasa_port --endpoints endpoints.production.yml --credentials credentials.yml $cors" \
+  "rasa=env SANIC_WORKERS=$RASA_WORKERS SANIC_PROXIES_COUNT=$PROXIES $python -m painfaq.serving.rasa_server run --model $model --interface $rasa_interface --port $rasa_port --endpoints endpoints.production.yml --credentials credentials.yml $cors" \
   ${FRONT_DOOR:+"$FRONT_DOOR"} \
   "staff=env PAINFAQ_ENDPOINTS=endpoints.production.yml $python scripts/serve_demo.py --host $WEB_INTERFACE --port $WEB_PORT --rasa-url http://localhost:$RASA_PORT"
 echo "run-production: supervising the servers (logs: $LOG_DIR/actions.log, $LOG_DIR/rasa.log, $LOG_DIR/staff.log, $LOG_DIR/supervisord.log)"

@@ -1,4 +1,4 @@
-"""The command lines that start the two servers through their launchers, built in one place.
+"""The command lines that start the two servers through their launchers, and `rasa train`, built in one place.
 
 The container entrypoint (painfaq/serving/container.py) and the test harness (tests/harness/stack.py,
 tests/harness/reliability_helpers.py) use these; scripts/run.sh and scripts/run_production.sh, being shell,
@@ -44,3 +44,19 @@ def rasa_command(
 def action_server_command(port: Union[int, str], python: str = sys.executable) -> List[str]:
     """The rasa_sdk action server serving the project's `actions` package."""
     return [python, "-m", "painfaq.serving.action_server", "--actions", "actions", "--port", str(port)]
+
+
+def train_command(
+    data: PathLike = "data",
+    out: PathLike = "models",
+    *,
+    fixed_model_name: Optional[str] = None,
+    python: str = sys.executable,
+) -> List[str]:
+    """`rasa train` on the project's config and domain (run from the repository root), quiet; scripts/model.sh
+    writes the same command out for `make train`."""
+    command = [python, "-m", "rasa", "train", "--config", "config.yml", "--domain", "domain.yml"]
+    command += ["--data", str(data), "--out", str(out)]
+    if fixed_model_name:
+        command += ["--fixed-model-name", fixed_model_name]
+    return command + ["--quiet"]

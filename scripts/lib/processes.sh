@@ -39,13 +39,17 @@ wait_supervised() {
 # front_door LISTEN BACKEND_PORT [BACKUP_HOST:PORT...]: HAProxy on LISTEN (HOST:PORT) in front of this instance's
 # Rasa on 127.0.0.1:BACKEND_PORT, retrying a request whose Rasa died (painfaq/serving/balancer.py). Sets
 # FRONT_DOOR to the program to supervise (stopped with SIGUSR1: HAProxy's graceful stop), or to nothing when
-# HAProxy is not installed or FRONT_DOOR_MODE=off; then Rasa must take LISTEN itself.
+# HAProxy is not installed or FRONT_DOOR_MODE=off; then Rasa must take LISTEN itself. Sets PROXIES to the
+# SANIC_PROXIES_COUNT Rasa must run with.
 front_door() {
   local listen=$1 backend=$2 haproxy backup
   shift 2
   local args=()
   for backup in "$@"; do args+=(--backup "$backup"); done
   FRONT_DOOR=""
+  # Proxies in front of Rasa, for its per-address limits (Sanic reads the client from X-Forwarded-For):
+  # the operator's own (SANIC_PROXIES_COUNT), plus HAProxy when it runs.
+  PROXIES=${SANIC_PROXIES_COUNT:-0}
   if [ "${FRONT_DOOR_MODE:-on}" = off ]; then return; fi
   haproxy=$("$PY" -c 'from painfaq.serving.balancer import haproxy_path; print(haproxy_path() or "")')
   if [ -z "$haproxy" ]; then
@@ -57,6 +61,7 @@ front_door() {
   # The turn timeout comes from painfaq.settings (PAINFAQ_TURN_TIMEOUT), like the channel's.
   "$PY" -m painfaq.serving.balancer --out "$config" --listen "$listen" --server "127.0.0.1:$backend" "${args[@]}"
   FRONT_DOOR="proxy/USR1=$haproxy -db -f $config"
+  PROXIES=$((PROXIES + 1))
 }
 
 free_port() {

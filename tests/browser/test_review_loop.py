@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from painfaq.content.loader import load_content
+from painfaq.serving.commands import train_command
 from painfaq.staff import accounts, export
 from painfaq.stores import db
 from painfaq.support.report import normalise
@@ -128,23 +129,7 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     old_model = current_model()
     assert all(answered(old_model, q) != intent for q, intent in QUESTIONS.items())
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "rasa",
-            "train",
-            "--config",
-            "config.yml",
-            "--domain",
-            "domain.yml",
-            "--data",
-            str(project / "data"),
-            "--out",
-            str(project / "models"),
-            "--fixed-model-name",
-            "reviewed",
-            "--quiet",
-        ],
+        train_command(project / "data", project / "models", fixed_model_name="reviewed"),
         cwd=REPO_ROOT,
         env=child_env(),
         check=True,
