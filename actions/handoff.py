@@ -75,6 +75,15 @@ class ActionAskHandoffEmail(ContentAction):
         return []
 
 
+def _safety_reply_sent(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
+    """A red flag or crisis in the form's answer gets the safety reply first (and the form moves on)."""
+    finding = safety_finding_for(tracker)
+    if finding is None:
+        return False
+    send_safety_reply(dispatcher, finding)
+    return True
+
+
 class ValidateHandoffForm(FormValidationAction):
     """The question must be words (not a button payload or "talk to a person" again); the email must look
     like one, unless the user declines. A red flag or crisis message gets the safety reply first."""
@@ -85,11 +94,8 @@ class ValidateHandoffForm(FormValidationAction):
     def validate_handoff_question(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        content = load_content()
-        text = str(slot_value or "").strip()
-        finding = safety_finding_for(tracker)
-        if finding is not None:
-            send_safety_reply(dispatcher, finding)
+        content, text = load_content(), str(slot_value or "").strip()
+        if _safety_reply_sent(dispatcher, tracker):
             return {QUESTION_SLOT: text[:2000] or None}
         intent = latest_intent(tracker)
         too_short = len(re.findall(r"\w", text)) < 3
@@ -102,12 +108,9 @@ class ValidateHandoffForm(FormValidationAction):
     def validate_handoff_email(
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        content = load_content()
-        text = str(slot_value or "").strip()
-        finding = safety_finding_for(tracker)
-        if finding is not None:
+        content, text = load_content(), str(slot_value or "").strip()
+        if _safety_reply_sent(dispatcher, tracker):
             # Safety first; then pass the request on without an email rather than ask again.
-            send_safety_reply(dispatcher, finding)
             return {EMAIL_SLOT: EMAIL_DECLINED}
         email = find_email(text)
         if email:
