@@ -3,6 +3,8 @@
 with bulk inserts. `seed()` returns the numbers the report must show ("truth"), counted while generating.
 
 Used by scripts/seed_report_db.py (benchmark: 100,000 conversations) and by tests/unit/test_report.py.
+`varied_wording=True` (scripts/bench_inbox.py) words the questions the way many different people would
+(Wording below): thousands of distinct texts instead of the few dozen the report's tests count on.
 """
 
 from __future__ import annotations
@@ -66,6 +68,100 @@ ARCHETYPES = [  # (name, weight)
 ]
 
 
+class Wording:
+    """Many people, many wordings (seed(..., varied_wording=True)): each unanswered or unsure question is built
+    from a template and its fillers, picked with a long-tailed (Zipf-like) weight, then sometimes given an
+    opener and a trailing remark; answered questions get an opener or a remark too. Tens of thousands of
+    distinct normalised texts are possible; a few are frequent, most are seen once or twice, as in a real
+    inbox. The event shapes stay the ones Rasa stores; only the text differs."""
+
+    CONDITIONS = ["anxiety", "stress", "depression", "panic attacks", "lack of sleep", "caffeine", "grief",
+                  "burnout", "worry", "overthinking", "ptsd", "work stress"]  # fmt: skip
+    PARTS = ["chest", "neck", "jaw", "shoulder", "knee", "hip", "stomach", "head", "arm", "foot", "leg", "wrist",
+             "upper back", "tailbone"]  # fmt: skip
+    DRUGS = ["tramadol", "ibuprofen", "paracetamol", "codeine", "naproxen", "aspirin", "diazepam", "gabapentin",
+             "cbd oil", "amitriptyline"]  # fmt: skip
+    SYMPTOMS = ["hair loss", "weight gain", "tinnitus", "dizziness", "nausea", "insomnia", "numb hands",
+                "blurred vision", "heart palpitations", "shaking"]  # fmt: skip
+    PEOPLE = ["physio", "chiropractor", "osteopath", "massage therapist", "psychologist", "gp", "acupuncturist",
+              "pilates teacher"]  # fmt: skip
+    PLACES = ["near me", "in london", "in leeds", "in manchester", "in dublin", "in bristol", "online", "in glasgow"]
+    ACCOUNT = ["cancel my subscription", "reset my password", "change my email", "get a refund",
+               "contact support", "delete my account", "update my card", "download my data", "get an invoice",
+               "change my plan"]  # fmt: skip
+    PRODUCTS = ["the program", "a session", "the app", "a consultation", "the course", "the premium plan"]
+    THINGS = ["heat or ice", "a massage", "a back brace", "swimming", "a foam roller", "a tens machine",
+              "a standing desk", "a new mattress"]  # fmt: skip
+    ACTIVITIES = ["stretching", "yoga", "walking", "swimming", "running", "pilates", "massage", "heat", "ice",
+                  "sleep", "sitting", "standing desks", "breathing", "meditation", "cycling", "lifting"]  # fmt: skip
+    WHEN = ["at night", "in the morning", "after sitting", "when im stressed", "at work", "after exercise",
+            "when i lie down", "before my period"]  # fmt: skip
+    FEELINGS = ["weird", "tight", "stiff", "sore", "tense", "heavy"]
+    STATES = ["nervous", "anxious", "stressed", "tired", "worried", "upset"]
+    OPENERS = ["hi", "hello", "quick question", "sorry", "hey", "ok so", "um", "question", "please help",
+               "i was wondering", "hi there", "can i ask"]  # fmt: skip
+    REMARKS = ["please", "thanks", "asking for my mum", "since last week", "its been months", "for a friend",
+               "im 45", "is that normal", "or not", "any advice", "really worried", "thank you"]  # fmt: skip
+
+    def __init__(self, rng: random.Random):
+        self.rng = rng
+        c, p, d, s = self.CONDITIONS, self.PARTS, self.DRUGS, self.SYMPTOMS
+        declined = (
+            [f"can {x} cause {y} pain" for x in c for y in p]
+            + [f"is {x} safe for {y} pain" for x in d for y in p]
+            + [f"what dose of {x} should i take" for x in d]
+            + [f"does {x} cause {y}" for x in c for y in s]
+            + [f"can you recommend a {x} {y}" for x in self.PEOPLE for y in self.PLACES]
+            + [f"do you treat {y} pain" for y in p]
+            + [f"is {x} better for {y} pain" for x in self.THINGS for y in p]
+            + [f"how do i {x}" for x in self.ACCOUNT]
+            + [f"how much does {x} cost" for x in self.PRODUCTS]
+            + list(OUT_OF_SCOPE)
+        )
+        unsure = (
+            [f"what about {x}" for x in self.ACTIVITIES]
+            + [f"why does it hurt more {x}" for x in self.WHEN]
+            + [f"my back feels {x} when im {y}" for x in self.FEELINGS for y in self.STATES]
+            + [f"{x} back thing" for x in c]
+            + [f"is {x} ok" for x in self.ACTIVITIES]
+            + list(UNSURE)
+        )
+        self.declined = self._shuffled(declined)
+        self.unsure = self._shuffled(unsure)
+        self.declined_weights = self._zipf(len(self.declined))
+        self.unsure_weights = self._zipf(len(self.unsure))
+
+    def _shuffled(self, texts: List[str]) -> List[str]:
+        texts = sorted(set(texts))
+        self.rng.shuffle(texts)  # which base is frequent: decided by the seed
+        return texts
+
+    @staticmethod
+    def _zipf(n: int) -> List[float]:
+        weights, total = [], 0.0
+        for rank in range(1, n + 1):
+            total += 1.0 / rank
+            weights.append(total)  # cumulative, for rng.choices(cum_weights=...)
+        return weights
+
+    def dress(self, base: str, opener: float = 0.4, remark: float = 0.4) -> str:
+        text = base
+        if self.rng.random() < opener:
+            text = f"{self.rng.choice(self.OPENERS)} {text}"
+        if self.rng.random() < remark:
+            text = f"{text} {self.rng.choice(self.REMARKS)}"
+        return text
+
+    def out_of_scope(self) -> str:
+        return self.dress(self.rng.choices(self.declined, cum_weights=self.declined_weights)[0])
+
+    def unsure_text(self) -> str:
+        return self.dress(self.rng.choices(self.unsure, cum_weights=self.unsure_weights)[0])
+
+    def answered(self, question: str) -> str:
+        return self.dress(question, opener=0.3, remark=0.3)
+
+
 def variant(text: str, rng: random.Random) -> str:
     """Same words, different case / punctuation / spacing: the report must group these together."""
     choice = rng.randrange(4)
@@ -115,6 +211,8 @@ class Truth:
 class Templates:
     """Pre-serialised event JSON with a timestamp placeholder: one json.dumps per kind, not per row."""
 
+    MAX_CACHED = 20_000
+
     def __init__(self, content: Content):
         self.content = content
         self.cache: Dict[Any, str] = {}
@@ -161,21 +259,21 @@ class Templates:
             )
         return self.cache[key]
 
-    def user(self, text: str, intent: str) -> str:
-        key = ("user", text, intent)
+    def user(self, text: str, intent: str, confidence: float = 0.93) -> str:
+        key = ("user", text, intent, confidence)
         if key not in self.cache:
             others = [i for i in self.intents[:9] if i != intent]
-            ranking = [{"name": intent, "confidence": 0.93}] + [
-                {"name": o, "confidence": round(0.07 / len(others), 4)} for o in others
+            ranking = [{"name": intent, "confidence": confidence}] + [
+                {"name": o, "confidence": round(round(1 - confidence, 4) / len(others), 4)} for o in others
             ]
-            self.cache[key] = self._dump(
+            event = self._dump(
                 {
                     "event": "user",
                     "timestamp": TS,
                     "metadata": METADATA,
                     "text": text,
                     "parse_data": {
-                        "intent": {"name": intent, "confidence": 0.93},
+                        "intent": {"name": intent, "confidence": confidence},
                         "entities": [],
                         "text": text,
                         "message_id": uuid.uuid5(uuid.NAMESPACE_URL, intent + "|" + text).hex,
@@ -187,6 +285,9 @@ class Templates:
                     "message_id": "seeded",
                 }
             )
+            if len(self.cache) >= self.MAX_CACHED:  # varied wording: most texts are seen once
+                return event
+            self.cache[key] = event
         return self.cache[key]
 
     def bot(
@@ -262,8 +363,8 @@ class ConversationWriter:
         self._row("session_started", self.t.session_started())
         self._row("action", self.t.action("action_listen", None), action="action_listen")
 
-    def user(self, text: str, intent: str, think: float) -> None:
-        ts = self._row("user", self.t.user(text, intent), intent=intent, step=think)
+    def user(self, text: str, intent: str, think: float, confidence: float = 0.93) -> None:
+        ts = self._row("user", self.t.user(text, intent, confidence), intent=intent, step=think)
         self._row("user_featurization", self.t.featurization())
         self.last_user = {"role": "user", "text": text, "timestamp": ts, "intent": intent}
         self.transcript.append(self.last_user)
@@ -292,9 +393,13 @@ class ConversationWriter:
 
 
 class Generator:
-    def __init__(self, engine: Engine, start_day: date, days: int, seed: int, batch: int = 20_000):
+    def __init__(
+        self, engine: Engine, start_day: date, days: int, seed: int, batch: int = 20_000, varied_wording: bool = False
+    ):
         self.engine = engine
         self.rng = random.Random(seed)
+        # Its own random stream: the default seeding draws exactly what it always drew.
+        self.wording = Wording(random.Random(seed + 1)) if varied_wording else None
         self.content = load_content()
         self.templates = Templates(self.content)
         self.start_ts = datetime(start_day.year, start_day.month, start_day.day, tzinfo=timezone.utc).timestamp()
@@ -312,7 +417,12 @@ class Generator:
     def answer(self, w: ConversationWriter, topic_id: Optional[str] = None, text: Optional[str] = None) -> str:
         topic_id = topic_id or self.rng.choice(self.templates.topic_ids)
         topic = self.content.topics[topic_id]
-        w.user(text or topic.question.lower(), topic.intent, self.think())
+        confidence = 0.93
+        if text is None and self.wording is not None:
+            text = self.wording.answered(topic.question.lower())
+            if self.wording.rng.random() < 0.1:  # answered, but hesitantly: listed as "low_confidence"
+                confidence = round(self.wording.rng.uniform(0.41, 0.59), 3)
+        w.user(text or topic.question.lower(), topic.intent, self.think(), confidence)
         w.action("action_answer_faq")
         composed = self.answers_cache[topic_id]
         w.bot(composed.text, composed.payload, composed.buttons)
@@ -344,6 +454,8 @@ class Generator:
 
     def out_of_scope(self, w: ConversationWriter, failures_before: int) -> None:
         base = self.rng.choice(OUT_OF_SCOPE)
+        if self.wording is not None:
+            base = self.wording.out_of_scope()
         w.user(variant(base, self.rng), "out_of_scope", self.think())
         w.action("action_out_of_scope")
         w.bot(self.content.messages["out_of_scope"], {"type": "out_of_scope"})
@@ -356,6 +468,8 @@ class Generator:
 
     def did_you_mean(self, w: ConversationWriter) -> None:
         base = self.rng.choice(UNSURE)
+        if self.wording is not None:
+            base = self.wording.unsure_text()
         w.user(variant(base, self.rng), "nlu_fallback", self.think())
         w.action("action_did_you_mean")
         w.bot(self.content.messages["did_you_mean"], {"type": "did_you_mean"})
@@ -520,10 +634,19 @@ class Generator:
 
 
 def seed(
-    engine: Engine, conversations: int, start_day: date, days: int = 30, seed: int = 0, batch: int = 20_000
+    engine: Engine,
+    conversations: int,
+    start_day: date,
+    days: int = 30,
+    seed: int = 0,
+    batch: int = 20_000,
+    varied_wording: bool = False,
 ) -> Truth:
-    """Write `conversations` synthetic conversations spread over `days` UTC days from `start_day`."""
-    return Generator(engine, start_day, days, seed, batch).run(conversations)
+    """Write `conversations` synthetic conversations spread over `days` UTC days from `start_day`.
+
+    `varied_wording`: questions in many wordings (Wording), for the review inbox's benchmark; off by default,
+    so the report's tests keep the few dozen texts they count."""
+    return Generator(engine, start_day, days, seed, batch, varied_wording).run(conversations)
 
 
 def expected_outcomes_by_day(truth: Truth, start_day: date, days: int) -> List[Tuple[str, Dict[str, int]]]:
