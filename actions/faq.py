@@ -33,6 +33,7 @@ from painfaq.content.compose import (
     suggestion_buttons,
 )
 from painfaq.content.loader import Content, Topic
+from painfaq.content.premises import asks_about_anxiety_alone
 
 
 def offered_topics(tracker: Tracker, content: Content) -> List[Topic]:
@@ -115,6 +116,19 @@ def topic_from_entities(tracker: Tracker, content: Content) -> Optional[Topic]:
     return None
 
 
+# Answers about the article or the assistant, not about pain: they need no body complaint in the question.
+ABOUT_THE_ARTICLE = {"sources", "experts", "medical_advice", "hinge_health_program"}
+
+
+def asks_about_anxiety_alone_first(tracker: Tracker, topic: Topic) -> bool:
+    """The conversation's first question asks about anxiety alone ("how do I calm my anxiety?", "what are the
+    symptoms of anxiety?"): the article answers only where anxiety meets pain, and with no answer before it
+    the question cannot lean on one (a follow-up like "and what about my anxiety at night?" can)."""
+    if topic.id in ABOUT_THE_ARTICLE or tracker.get_slot(LAST_TOPIC_SLOT) or topics_answered_this_session(tracker):
+        return False
+    return asks_about_anxiety_alone(tracker.latest_message.get("text") or "")
+
+
 class ActionAnswerFaq(ContentAction):
     def name(self) -> Text:
         return "action_answer_faq"
@@ -122,7 +136,7 @@ class ActionAnswerFaq(ContentAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = content.topic_for_intent(intent)
-        if topic is None:
+        if topic is None or asks_about_anxiety_alone_first(tracker, topic):
             return ActionOutOfScope().act(dispatcher, tracker, content)
         return answer_topic(dispatcher, tracker, content, topic)
 

@@ -12,8 +12,8 @@ source scripts/env.sh
 # requirements.lock: bumping ruff or pytest must not retrain.
 MODEL_PINS='^(rasa|spacy|spacy-lookups-data|thinc|numpy|scipy|scikit-learn)=='
 inputs_hash=$( {
-  cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/nlu/*.py painfaq/safety/learned.py \
-    scripts/build_spacy_pipeline.py
+  cat config.yml domain.yml $(find data -name '*.yml' | sort) painfaq/nlu/*.py painfaq/content/premises.py \
+    painfaq/safety/learned.py scripts/build_spacy_pipeline.py
   grep -E "$MODEL_PINS" requirements.lock
 } | sha256sum | cut -c1-16)
 name="painfaq-$inputs_hash"

@@ -33,6 +33,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
+from painfaq.content.premises import BODY_WORDS, STRESS_WORDS
+
 OUT_OF_SCOPE = "out_of_scope"
 
 # Topics whose answer explains an anxiety mechanism.
@@ -43,86 +45,6 @@ ANXIETY_PREMISE_INTENTS = [
     "faq_sleep",
     "faq_nervous_system",
     "faq_how_common",
-]
-
-# Words of stress, worry, tension and feelings (regular expressions, matched as whole words, any case).
-STRESS_WORDS = [
-    r"anxi\w*",
-    r"stress\w*",
-    r"worr\w*",
-    r"nerv\w*",
-    r"panic\w*",
-    r"tension",
-    r"tens(e|ed|es|ing)",
-    r"tighten\w*",
-    r"clench\w*",
-    r"emotion\w*",
-    r"mental\w*",
-    r"psych\w*",
-    r"in my head",
-    r"depress\w*",
-    r"fear\w*",
-    r"scared",
-    r"afraid",
-    r"overthink\w*",
-    r"on edge",
-    r"burn(ed|t)? ?out",
-    r"overwhelm\w*",
-    r"upset",
-    r"mood\w*",
-    r"fight or flight",
-    r"cortisol",
-    r"adrenaline",
-    r"trauma\w*",
-    r"grie\w*",
-    r"frazzled",
-    r"wound up",
-    r"uptight",
-    r"mind",
-    r"brain",
-    r"thoughts?",
-    r"feelings?",
-    r"hypervigilan\w*",
-    r"relax\w*",
-    r"calm\w*",
-]
-
-# Words of a body complaint: the subject of every answer.
-BODY_WORDS = [
-    r"backs?",
-    r"backaches?",
-    r"spine",
-    r"spinal",
-    r"necks?",
-    r"shoulders?",
-    r"lumbar",
-    r"thoracic",
-    r"sciatica",
-    r"posture",
-    r"muscles?",
-    r"vertebra\w*",
-    r"discs?",
-    r"tailbone",
-    r"hips?",
-    r"body",
-    r"bodies",
-    r"aches?",
-    r"aching",
-    r"pains?",
-    r"painful",
-    r"hurts?",
-    r"hurting",
-    r"sore\w*",
-    r"stiff\w*",
-    r"tension",
-    r"tense\w*",
-    r"tight\w*",
-    r"knots?",
-    r"exercis\w*",
-    r"yoga",
-    r"physio\w*",
-    r"stretch\w*",
-    r"breath\w*",
 ]
 
 # Diagnoses and procedures the article does not cover. A story told around one of them with no word of stress

@@ -127,3 +127,33 @@ def test_an_action_that_fails_still_replies(tracker_fixture, monkeypatch):
     messages, events = run(ActionAnswerFaq(), tracker_fixture("faq_yoga"))
     assert text_of(messages) == load_content().messages["action_error"]
     assert events == []
+
+
+def first_question(tracker_fixture, text: str, intent: str, last_topic=None):
+    message = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": []}
+    message["intent_ranking"] = [message["intent"]]
+    return tracker_fixture("faq_yoga", latest_message=message, slots={"last_topic": last_topic, "more_shown": False})
+
+
+def test_a_first_question_about_anxiety_alone_is_declined(tracker_fixture):
+    for text, intent in (
+        ("how do I calm my anxiety?", "faq_relief_overview"),
+        ("what are the symptoms of anxiety", "faq_signs"),
+        ("how long does a panic attack last", "faq_how_long"),
+    ):
+        messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
+        assert messages[0]["custom"]["type"] == "out_of_scope", text
+
+
+def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_article_is_answered(tracker_fixture):
+    answered = [
+        first_question(tracker_fixture, "does stress make my shoulders ache?", "faq_muscle_tension"),
+        # Leaning on the answer before it: the premise is already in the conversation.
+        first_question(tracker_fixture, "and how do I calm my anxiety?", "faq_relief_overview", last_topic="yoga"),
+        first_question(tracker_fixture, "who wrote this about anxiety?", "faq_experts"),
+        # Nothing said of stress at all: the widget's topic is implied ("does yoga help?").
+        first_question(tracker_fixture, "does yoga help?", "faq_yoga"),
+    ]
+    for tracker in answered:
+        messages, _ = run(ActionAnswerFaq(), tracker)
+        assert messages[0]["custom"]["type"] == "answer", tracker.latest_message["text"]

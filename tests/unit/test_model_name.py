@@ -12,8 +12,9 @@ from pathlib import Path
 from tests.harness.stack import REPO_ROOT
 
 # What scripts/model.sh reads, copied to a scratch checkout so the real files are never edited.
-INPUTS = ["config.yml", "domain.yml", "data", "painfaq/nlu", "painfaq/safety/learned.py", "requirements.lock"]
-INPUTS += ["scripts/model.sh", "scripts/env.sh", "scripts/build_spacy_pipeline.py"]
+INPUTS = ["config.yml", "domain.yml", "data", "painfaq/nlu", "painfaq/content/premises.py", "painfaq/safety/learned.py"]
+INPUTS += ["requirements.lock"]
+INPUTS += ["scripts/model.sh", "scripts/env.sh", "scripts/lib/quiet.env", "scripts/build_spacy_pipeline.py"]
 
 
 def model_name(root: Path) -> str:
@@ -54,4 +55,11 @@ def test_only_prediction_inputs_change_the_model_name(tmp_path):
     assert model_name(tmp_path) == first
 
     (tmp_path / "scripts" / "build_spacy_pipeline.py").write_text("# another lemma pipeline\n", encoding="utf-8")
+    assert model_name(tmp_path) != first
+    shutil.copy2(REPO_ROOT / "scripts" / "build_spacy_pipeline.py", tmp_path / "scripts" / "build_spacy_pipeline.py")
+    assert model_name(tmp_path) == first
+
+    # The premise words the NLU's PremiseGate reads (painfaq/content/premises.py) change predictions too.
+    premises = tmp_path / "painfaq" / "content" / "premises.py"
+    premises.write_text(premises.read_text() + "\n# one more word\n", encoding="utf-8")
     assert model_name(tmp_path) != first

@@ -1,0 +1,105 @@
+"""What an answer of the article takes for granted, as word lists: a complaint of the body (every answer is about
+pain in the back, neck or body) and stress or feelings (the answers that explain how anxiety hurts the back).
+
+Pure Python, so both the NLU (painfaq/nlu/premise_gate.py, which reads a long message) and the actions (which
+see the conversation: actions/faq.py) use the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import List
+
+# Words of stress, worry, tension and feelings (regular expressions, matched as whole words, any case).
+STRESS_WORDS = [
+    r"anxi\w*",
+    r"stress\w*",
+    r"worr\w*",
+    r"nerv\w*",
+    r"panic\w*",
+    r"tension",
+    r"tens(e|ed|es|ing)",
+    r"tighten\w*",
+    r"clench\w*",
+    r"emotion\w*",
+    r"mental\w*",
+    r"psych\w*",
+    r"in my head",
+    r"depress\w*",
+    r"fear\w*",
+    r"scared",
+    r"afraid",
+    r"overthink\w*",
+    r"on edge",
+    r"burn(ed|t)? ?out",
+    r"overwhelm\w*",
+    r"upset",
+    r"mood\w*",
+    r"fight or flight",
+    r"cortisol",
+    r"adrenaline",
+    r"trauma\w*",
+    r"grie\w*",
+    r"frazzled",
+    r"wound up",
+    r"uptight",
+    r"mind",
+    r"brain",
+    r"thoughts?",
+    r"feelings?",
+    r"hypervigilan\w*",
+    r"relax\w*",
+    r"calm\w*",
+]
+
+# Words of a body complaint: the subject of every answer.
+BODY_WORDS = [
+    r"backs?",
+    r"backaches?",
+    r"spine",
+    r"spinal",
+    r"necks?",
+    r"shoulders?",
+    r"lumbar",
+    r"thoracic",
+    r"sciatica",
+    r"posture",
+    r"muscles?",
+    r"vertebra\w*",
+    r"discs?",
+    r"tailbone",
+    r"hips?",
+    r"body",
+    r"bodies",
+    r"aches?",
+    r"aching",
+    r"pains?",
+    r"painful",
+    r"hurts?",
+    r"hurting",
+    r"sore\w*",
+    r"stiff\w*",
+    r"tension",
+    r"tense\w*",
+    r"tight\w*",
+    r"knots?",
+    r"exercis\w*",
+    r"yoga",
+    r"physio\w*",
+    r"stretch\w*",
+    r"breath\w*",
+]
+
+
+def _pattern(words: List[str]) -> "re.Pattern[str]":
+    return re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
+
+
+SPEAKS_OF_STRESS = _pattern(STRESS_WORDS)
+SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
+
+
+def asks_about_anxiety_alone(text: str) -> bool:
+    """The message speaks of stress, worry or panic and of no body complaint ("how do I calm my anxiety?",
+    "what are the symptoms of anxiety?"): the article answers only where anxiety meets pain."""
+    return bool(SPEAKS_OF_STRESS.search(text)) and not SPEAKS_OF_THE_BODY.search(text)
