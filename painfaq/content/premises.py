@@ -99,7 +99,14 @@ SPEAKS_OF_STRESS = _pattern(STRESS_WORDS)
 SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 
 
+# "is it anxiety?", "how do I know it's stress?", "could this be nerves?": the complaint is there, implied.
+REFERS_TO_A_COMPLAINT = re.compile(r"\b(it|it's|its|this|that|these|those)\b", re.IGNORECASE)
+
+
 def asks_about_anxiety_alone(text: str) -> bool:
-    """The message speaks of stress, worry or panic and of no body complaint ("how do I calm my anxiety?",
-    "what are the symptoms of anxiety?"): the article answers only where anxiety meets pain."""
+    """The message speaks of stress, worry or panic and of no body complaint, not even an implied one ("how do I
+    calm my anxiety?", "what are the symptoms of anxiety?"; not "how do I know it's anxiety?"): the article
+    answers only where anxiety meets pain."""
+    if REFERS_TO_A_COMPLAINT.search(text.replace("\u2019", "'")):
+        return False
     return bool(SPEAKS_OF_STRESS.search(text)) and not SPEAKS_OF_THE_BODY.search(text)

@@ -153,6 +153,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "who wrote this about anxiety?", "faq_experts"),
         # Nothing said of stress at all: the widget's topic is implied ("does yoga help?").
         first_question(tracker_fixture, "does yoga help?", "faq_yoga"),
+        # The complaint implied by "it": is the pain from anxiety?
+        first_question(tracker_fixture, "ok, how do I know it's anxiety?", "faq_signs"),
     ]
     for tracker in answered:
         messages, _ = run(ActionAnswerFaq(), tracker)
