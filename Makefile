@@ -83,8 +83,8 @@ review-export: setup  ## Staff labels -> data/nlu/reviewed.yml, then rasa data v
 review-eval: model  ## The model make run serves (or OLD=models/....tar.gz) vs the new one on the held-back labels -> results/review_eval.json
 	@source scripts/env.sh && $(PY) -m scripts.review_eval $(if $(OLD),--old '$(OLD)') --new "$$(bash scripts/model.sh)" $(if $(DB_URL),--db-url '$(DB_URL)')
 
-bench-inbox: setup  ## Review inbox on N=100000 seeded conversations: first sync, opening the inbox -> results/inbox.json
-	@source scripts/env.sh && $(PY) -m scripts.bench_inbox -n $(or $(N),100000)
+bench-inbox: setup  ## Review inbox on N=100000 seeded conversations, SQLite and a throwaway PostgreSQL: sync, opening it over HTTP -> results/inbox.json
+	@source scripts/env.sh && $(PY) -m scripts.bench_inbox -n $(or $(N),100000) --postgres
 
 chaos: model  ## Kill a random server every 30 s while 20 users talk, both profiles, 10 min each -> results/chaos.json
 	@source scripts/env.sh && $(PY) -m scripts.chaos --minutes $(or $(MINUTES),10) --users $(or $(USERS),20) --kill-every $(or $(EVERY),30) $(if $(PROFILE),--profile $(PROFILE))

@@ -95,5 +95,5 @@ def test_the_table_lists_every_endpoint_the_server_has():
 def test_the_readme_links_to_it_and_stays_small():
     readme = (ROOT / "README.md").read_text()
     assert "docs/support-staff.md#the-staff-api-step-by-step" in readme
-    assert len(readme.encode("utf-8")) < 9800
+    assert len(readme.encode("utf-8")) <= 10_000  # the README is a front door: at most 10 KB
     assert "see the README" not in DOC.read_text()
