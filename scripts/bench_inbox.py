@@ -37,6 +37,7 @@ import requests
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from painfaq import settings
 from painfaq.content.loader import load_content
 from painfaq.staff import accounts, inbox, tables
 from painfaq.stores import db
@@ -115,8 +116,8 @@ def staff_server(url: str) -> Iterator[str]:
     """The demo server (its staff API) in a thread, reading `url` as `make run` reads PAINFAQ_DB_URL."""
     from scripts import serve_demo
 
-    previous = os.environ.get("PAINFAQ_DB_URL")
-    os.environ["PAINFAQ_DB_URL"] = url  # the server's only way to its database: PAINFAQ_DB_URL / endpoints file
+    previous = settings.DB_URL.raw()
+    os.environ[settings.DB_URL.name] = url  # the server's only way to its database: PAINFAQ_DB_URL / endpoints file
     db.dispose_engines()
     server = serve_demo.start_in_thread(host="127.0.0.1", port=0, rasa_url="http://localhost:5005", quiet=True)
     try:
@@ -126,9 +127,9 @@ def staff_server(url: str) -> Iterator[str]:
         server.server_close()
         db.dispose_engines()
         if previous is None:
-            os.environ.pop("PAINFAQ_DB_URL", None)
+            os.environ.pop(settings.DB_URL.name, None)
         else:
-            os.environ["PAINFAQ_DB_URL"] = previous
+            os.environ[settings.DB_URL.name] = previous
 
 
 def http_opens(url: str, engine: Engine, cases: Dict[str, Dict[str, Any]], repeat: int) -> Dict[str, Any]:
