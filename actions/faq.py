@@ -33,7 +33,7 @@ from painfaq.content.compose import (
     suggestion_buttons,
 )
 from painfaq.content.loader import Content, Topic
-from painfaq.content.premises import asks_about_anxiety_alone
+from painfaq.content.premises import missing_premise
 
 
 def offered_topics(tracker: Tracker, content: Content) -> List[Topic]:
@@ -120,13 +120,15 @@ def topic_from_entities(tracker: Tracker, content: Content) -> Optional[Topic]:
 ABOUT_THE_ARTICLE = {"sources", "experts", "medical_advice", "hinge_health_program"}
 
 
-def asks_about_anxiety_alone_first(tracker: Tracker, topic: Topic) -> bool:
-    """The conversation's first question asks about anxiety alone ("how do I calm my anxiety?", "what are the
-    symptoms of anxiety?"): the article answers only where anxiety meets pain, and with no answer before it
-    the question cannot lean on one (a follow-up like "and what about my anxiety at night?" can)."""
+def first_question_lacks_premise(tracker: Tracker, topic: Topic) -> bool:
+    """The conversation's first question leaves out what the topic's answer takes for granted
+    (painfaq/content/premises.py): it asks about anxiety alone ("how do I calm my anxiety?"), or it is told an
+    anxiety mechanism without naming any stress ("why does my back hurt?"). With an answer before it, a question
+    can lean on that answer ("and what about my anxiety at night?"); the first one cannot. The NLU's PremiseGate
+    applies the same words to long messages, whatever came before."""
     if topic.id in ABOUT_THE_ARTICLE or tracker.get_slot(LAST_TOPIC_SLOT) or topics_answered_this_session(tracker):
         return False
-    return asks_about_anxiety_alone(tracker.latest_message.get("text") or "")
+    return missing_premise(tracker.latest_message.get("text") or "", topic.id) is not None
 
 
 class ActionAnswerFaq(ContentAction):
@@ -136,7 +138,7 @@ class ActionAnswerFaq(ContentAction):
     def act(self, dispatcher: CollectingDispatcher, tracker: Tracker, content: Content) -> List[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         topic = content.topic_for_intent(intent)
-        if topic is None or asks_about_anxiety_alone_first(tracker, topic):
+        if topic is None or first_question_lacks_premise(tracker, topic):
             return ActionOutOfScope().act(dispatcher, tracker, content)
         return answer_topic(dispatcher, tracker, content, topic)
 

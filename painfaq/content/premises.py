@@ -8,7 +8,7 @@ see the conversation: actions/faq.py) use the same words.
 from __future__ import annotations
 
 import re
-from typing import List
+from typing import List, Optional
 
 # Words of stress, worry, tension and feelings (regular expressions, matched as whole words, any case).
 STRESS_WORDS = [
@@ -91,6 +91,17 @@ BODY_WORDS = [
 ]
 
 
+# Topics whose answer explains how anxiety hurts the back: they take stress or feelings for granted.
+MECHANISM_TOPICS = (
+    "how_anxiety_causes_back_pain",
+    "muscle_tension",
+    "signs",
+    "sleep",
+    "nervous_system",
+    "how_common",
+)
+
+
 def _pattern(words: List[str]) -> "re.Pattern[str]":
     return re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
 
@@ -101,6 +112,20 @@ SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 
 # "is it anxiety?", "how do I know it's stress?", "could this be nerves?": the complaint is there, implied.
 REFERS_TO_A_COMPLAINT = re.compile(r"\b(it|it's|its|this|that|these|those)\b", re.IGNORECASE)
+
+
+def missing_premise(text: str, topic: str) -> Optional[str]:
+    """What a question asked on its own (nothing said before it) leaves out that the topic's answer takes for
+    granted, or None: "anxiety alone" (stress named, no body complaint), or "stress" (a mechanism topic for a
+    message that names no stress: "why does my back hurt?" is not told how anxiety tenses muscles). A question
+    that points at its complaint ("how common is it?", "is this stress?") leaves nothing out."""
+    if REFERS_TO_A_COMPLAINT.search(text.replace("\u2019", "'")):
+        return None
+    if asks_about_anxiety_alone(text):
+        return "anxiety alone"
+    if topic in MECHANISM_TOPICS and not SPEAKS_OF_STRESS.search(text):
+        return "stress"
+    return None
 
 
 def asks_about_anxiety_alone(text: str) -> bool:

@@ -33,19 +33,12 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.content.premises import BODY_WORDS, STRESS_WORDS
+from painfaq.content.premises import BODY_WORDS, MECHANISM_TOPICS, STRESS_WORDS
 
 OUT_OF_SCOPE = "out_of_scope"
 
 # Topics whose answer explains an anxiety mechanism.
-ANXIETY_PREMISE_INTENTS = [
-    "faq_how_anxiety_causes_back_pain",
-    "faq_muscle_tension",
-    "faq_signs",
-    "faq_sleep",
-    "faq_nervous_system",
-    "faq_how_common",
-]
+ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS]
 
 # Diagnoses and procedures the article does not cover. A story told around one of them with no word of stress
 # ("Kidney stones. Pain killers aren't working...", "2 days postpartum with a bad headache, is it from the

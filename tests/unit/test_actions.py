@@ -135,11 +135,14 @@ def first_question(tracker_fixture, text: str, intent: str, last_topic=None):
     return tracker_fixture("faq_yoga", latest_message=message, slots={"last_topic": last_topic, "more_shown": False})
 
 
-def test_a_first_question_about_anxiety_alone_is_declined(tracker_fixture):
+def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked_about_is_declined(tracker_fixture):
     for text, intent in (
         ("how do I calm my anxiety?", "faq_relief_overview"),
         ("what are the symptoms of anxiety", "faq_signs"),
         ("how long does a panic attack last", "faq_how_long"),
+        # No stress named: not told how anxiety tenses muscles (PremiseGate does the same for long messages).
+        ("why does my back hurt", "faq_how_anxiety_causes_back_pain"),
+        ("muscle knots in back", "faq_muscle_tension"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -155,6 +158,12 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "does yoga help?", "faq_yoga"),
         # The complaint implied by "it": is the pain from anxiety?
         first_question(tracker_fixture, "ok, how do I know it's anxiety?", "faq_signs"),
+        first_question(tracker_fixture, "how common is it? what does the research say?", "faq_how_common"),
+        # A mechanism asked about with stress named, and a remedy with no stress named.
+        first_question(tracker_fixture, "why does stress make my back hurt", "faq_how_anxiety_causes_back_pain"),
+        first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
+        # A follow-up leans on the answer before it.
+        first_question(tracker_fixture, "why do my muscles tighten up?", "faq_muscle_tension", last_topic="signs"),
     ]
     for tracker in answered:
         messages, _ = run(ActionAnswerFaq(), tracker)
