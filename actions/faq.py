@@ -126,9 +126,12 @@ def first_question_lacks_premise(tracker: Tracker, topic: Topic) -> bool:
     anxiety mechanism without naming any stress ("why does my back hurt?"). With an answer before it, a question
     can lean on that answer ("and what about my anxiety at night?"); the first one cannot. The NLU's PremiseGate
     applies the same words to long messages, whatever came before."""
+    text = tracker.latest_message.get("text") or ""
+    if text.startswith("/"):
+        return False  # a button the person clicked ("/faq_how_common"): their choice, nothing left out
     if topic.id in ABOUT_THE_ARTICLE or tracker.get_slot(LAST_TOPIC_SLOT) or topics_answered_this_session(tracker):
         return False
-    return missing_premise(tracker.latest_message.get("text") or "", topic.id) is not None
+    return missing_premise(text, topic.id) is not None
 
 
 class ActionAnswerFaq(ContentAction):

@@ -162,6 +162,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # A mechanism asked about with stress named, and a remedy with no stress named.
         first_question(tracker_fixture, "why does stress make my back hurt", "faq_how_anxiety_causes_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
+        # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
+        first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),
         # A follow-up leans on the answer before it.
         first_question(tracker_fixture, "why do my muscles tighten up?", "faq_muscle_tension", last_topic="signs"),
     ]
