@@ -73,6 +73,23 @@ class Supervised:
         ).stdout.strip()
         return int(out)
 
+    def wait_running(self, program: str, replacing: int, timeout: float = 60) -> int:
+        """The pid of `program` once supervisord reports a process other than `replacing` RUNNING, i.e. past its
+        startsecs: a kill before that is a failed start (BACKOFF), not a death the restart limit counts."""
+        conf = self.tmp / "run" / "supervision" / "supervisord.conf"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            status = subprocess.run(
+                [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), "status", program],
+                capture_output=True,
+                text=True,
+                timeout=30,
+            ).stdout.split()
+            if len(status) >= 4 and status[1] == "RUNNING" and status[3].rstrip(",") != str(replacing):
+                return int(status[3].rstrip(","))
+            time.sleep(0.3)
+        raise AssertionError(f"{program} not running again within {timeout} s:\n" + self.log())
+
     def turn(self, sender: str, text: str = "how long does it last?") -> Dict[str, object]:
         try:
             reply = requests.post(
