@@ -580,6 +580,22 @@ def test_an_examined_heart_makes_chest_symptoms_a_known_pattern_anywhere_in_the_
         assert net.check(text) is not None and not net.wants_note(text), text
 
 
+def test_a_relatives_cancer_is_not_the_history_of_the_person_whose_back_hurts(net: SafetyNet) -> None:
+    for text in (
+        "My grandmother has bone cancer and I'm her caregiver. The stress is wrecking my back. How can I cope?",
+        "my aunt had cancer, I'm worried about my own back pain from stress",
+    ):
+        assert net.check(text) is None and net.wants_note(text), text
+    # The relative's own pain told, or the person's own history: a red flag.
+    for text in (
+        "my dad has prostate cancer and he has bad back pain now",
+        "My mom had cancer and now her back hurts",
+        "I'm a cancer survivor, 10 years clear, and lately my back aches",
+    ):
+        finding = net.check(text)
+        assert finding is not None and finding.category == "cancer_history", text
+
+
 def test_list_bullets_do_not_hide_a_symptom(net: SafetyNet) -> None:
     finding = net.check("my symptoms:\n-chest pain\n-left arm pain")
     assert finding is not None and finding.category == "cardiac_vascular"
