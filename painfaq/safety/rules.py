@@ -362,7 +362,11 @@ class SafetyNet:
                 # The words as written: "thought i was having" is not "i think i'm having" (same lemmas).
                 out.append((EXACT, *(t.lower_ for t in self._analyse(phrase[len(EXACT) :]))))
             else:
-                out.append(tuple(t.lemma_ for t in self._analyse(phrase)))
+                # `YEAR` is kept as written (the analysis would lower-case it into the word "year").
+                pieces = [tuple(t.lemma_ for t in self._analyse(part)) for part in phrase.split(YEAR)]
+                out.append(
+                    tuple(word for index, piece in enumerate(pieces) for word in (((YEAR,) if index else ()) + piece))
+                )
         return tuple(out)
 
     def _expand_value(self, value: Any, rule_id: str, attr: str) -> Any:
@@ -555,19 +559,31 @@ _NUMBER_WORDS = frozenset(
 )
 
 
+YEAR = "YEAR"  # in a marker phrase: a calendar year ("back in YEAR": "back in 2010", not "back in 5 minutes")
+_WILDCARDS = (NUMBER, YEAR)
+
+
 def _is_number(lemma: str) -> bool:
     return lemma in _NUMBER_WORDS or lemma.replace(".", "", 1).replace("-", "", 1).isdigit()
 
 
+def _is_year(lemma: str) -> bool:
+    return len(lemma) == 4 and lemma.isdigit() and 1900 <= int(lemma) <= 2099
+
+
+def _matches_word(lemma: str, word: str) -> bool:
+    return lemma == word or (word == NUMBER and _is_number(lemma)) or (word == YEAR and _is_year(lemma))
+
+
 def _phrase_at(lemmas: Sequence[str], i: int, phrase: Tuple[str, ...]) -> bool:
-    return all(lemmas[i + k] == word or (word == NUMBER and _is_number(lemmas[i + k])) for k, word in enumerate(phrase))
+    return all(_matches_word(lemmas[i + k], word) for k, word in enumerate(phrase))
 
 
 def _contains(lemmas: Sequence[str], phrases: Tuple[Tuple[str, ...], ...]) -> bool:
-    """One of `phrases` (as lemmas; `#` stands for a number) occurs in `lemmas`."""
+    """One of `phrases` (as lemmas; `#` stands for a number, `YEAR` for a calendar year) occurs in `lemmas`."""
     for phrase in phrases:
         n = len(phrase)
-        if NUMBER in phrase:
+        if any(wildcard in phrase for wildcard in _WILDCARDS):
             if any(_phrase_at(lemmas, i, phrase) for i in range(len(lemmas) - n + 1)):
                 return True
         elif any(tuple(lemmas[i : i + n]) == phrase for i in range(len(lemmas) - n + 1)):

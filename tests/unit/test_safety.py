@@ -596,6 +596,13 @@ def test_a_relatives_cancer_is_not_the_history_of_the_person_whose_back_hurts(ne
         assert finding is not None and finding.category == "cancer_history", text
 
 
+def test_a_fall_in_a_past_year_is_history_but_a_number_of_minutes_is_not(net: SafetyNet) -> None:
+    old = "I fell off a truck on deployment back in 2010, had surgery, mostly recovered. Stress makes my back ache."
+    assert net.check(old) is None
+    finding = net.check("I fell this morning, back in 5 minutes it started hurting")
+    assert finding is not None and finding.category == "trauma"
+
+
 def test_list_bullets_do_not_hide_a_symptom(net: SafetyNet) -> None:
     finding = net.check("my symptoms:\n-chest pain\n-left arm pain")
     assert finding is not None and finding.category == "cardiac_vascular"
