@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import ContentAction, latest_intent, safety_finding_for, send_safety_reply
+from actions.common import ContentAction, latest_intent, replied_with_safety
 from painfaq.content.loader import Content, load_content
 from painfaq.stores.db import find_email
 from painfaq.support import handoff
@@ -75,15 +75,6 @@ class ActionAskHandoffEmail(ContentAction):
         return []
 
 
-def _safety_reply_sent(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
-    """A red flag or crisis in the form's answer gets the safety reply first (and the form moves on)."""
-    finding = safety_finding_for(tracker)
-    if finding is None:
-        return False
-    send_safety_reply(dispatcher, finding)
-    return True
-
-
 class ValidateHandoffForm(FormValidationAction):
     """The question must be words (not a button payload or "talk to a person" again); the email must look
     like one, unless the user declines. A red flag or crisis message gets the safety reply first."""
@@ -95,7 +86,7 @@ class ValidateHandoffForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         content, text = load_content(), str(slot_value or "").strip()
-        if _safety_reply_sent(dispatcher, tracker):
+        if replied_with_safety(dispatcher, tracker):  # safety first; the form moves on with the question kept
             return {QUESTION_SLOT: text[:2000] or None}
         intent = latest_intent(tracker)
         too_short = len(re.findall(r"\w", text)) < 3
@@ -109,7 +100,7 @@ class ValidateHandoffForm(FormValidationAction):
         self, slot_value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
         content, text = load_content(), str(slot_value or "").strip()
-        if _safety_reply_sent(dispatcher, tracker):
+        if replied_with_safety(dispatcher, tracker):
             # Safety first; then pass the request on without an email rather than ask again.
             return {EMAIL_SLOT: EMAIL_DECLINED}
         email = find_email(text)

@@ -63,28 +63,25 @@ class Supervised:
             time.sleep(0.3)
         return time.monotonic() - started
 
-    def pid(self, program: str) -> int:
+    def supervisorctl(self, *args: str) -> str:
+        """What `supervisorctl ARGS` prints for this run's supervisord."""
         conf = self.tmp / "run" / "supervision" / "supervisord.conf"
-        out = subprocess.run(
-            [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), "pid", program],
+        return subprocess.run(
+            [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), *args],
             capture_output=True,
             text=True,
             timeout=30,
-        ).stdout.strip()
-        return int(out)
+        ).stdout
+
+    def pid(self, program: str) -> int:
+        return int(self.supervisorctl("pid", program).strip())
 
     def wait_running(self, program: str, replacing: int, timeout: float = 60) -> int:
         """The pid of `program` once supervisord reports a process other than `replacing` RUNNING, i.e. past its
         startsecs: a kill before that is a failed start (BACKOFF), not a death the restart limit counts."""
-        conf = self.tmp / "run" / "supervision" / "supervisord.conf"
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and self.process.poll() is None:
-            status = subprocess.run(
-                [str(Path(REPO_ROOT / ".venv/bin/supervisorctl")), "-c", str(conf), "status", program],
-                capture_output=True,
-                text=True,
-                timeout=30,
-            ).stdout.split()
+            status = self.supervisorctl("status", program).split()
             if len(status) >= 4 and status[1] == "RUNNING" and status[3].rstrip(",") != str(replacing):
                 return int(status[3].rstrip(","))
             time.sleep(0.3)
