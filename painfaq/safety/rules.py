@@ -68,6 +68,7 @@ class _Rule:
     note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     urgent_if_near: Tuple[Tuple[str, ...], ...] = ()
     urgent_if_in_message: Tuple[Tuple[str, ...], ...] = ()
+    urgent_unless_feared: Tuple[Tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class SafetyNet:
                 note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
                 urgent_if_near=self._phrase_lemmas(raw.get("urgent_if_near", [])),
                 urgent_if_in_message=self._phrase_lemmas(raw.get("urgent_if_in_message", [])),
+                urgent_unless_feared=self._phrase_lemmas(raw.get("urgent_unless_feared", [])),
             )
             self._rules[rule.id] = rule
             patterns = [self._expand_pattern(p, rule.id) for p in raw.get("patterns", [])]
@@ -456,7 +458,7 @@ class SafetyNet:
         rule = m.rule
         # A heart history outranks every known pattern ("my dad died of a heart attack ... I get chest pain
         # when I'm stressed").
-        if rule.urgent_if_in_message and self._in_message(doc, rule.urgent_if_in_message):
+        if rule.urgent_if_in_message and self._told_as_fact(doc, rule.urgent_if_in_message, rule.urgent_unless_feared):
             return False
         # Something acute next to the symptom outranks a known pattern too ("chest pain for months, but right
         # now it's spreading into my jaw").
@@ -465,6 +467,22 @@ class SafetyNet:
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
             return True
         return bool(rule.note_if_in_message) and self._in_message(doc, rule.note_if_in_message)
+
+    def _told_as_fact(
+        self, doc: Doc, phrases: Tuple[Tuple[str, ...], ...], fears: Tuple[Tuple[str, ...], ...]
+    ) -> bool:
+        """One of `phrases` occurs in the message and is not a fear ending just before it (`fears`, within
+        `context_window` tokens): "I had a stent" is a heart history, "I'm concerned that I have a heart condition"
+        or "am I going to get heart failure?" is health anxiety."""
+        if not fears:
+            return self._in_message(doc, phrases)
+        lemmas = doc.user_data[_LEMMAS]
+        for phrase in phrases:
+            n = len(phrase)
+            for start in range(len(lemmas) - n + 1):
+                if _phrase_at(lemmas, start, phrase) and not self._preceded_by(doc, start, fears, self._default_window):
+                    return True
+        return False
 
     @staticmethod
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
