@@ -468,9 +468,7 @@ class SafetyNet:
             return True
         return bool(rule.note_if_in_message) and self._in_message(doc, rule.note_if_in_message)
 
-    def _told_as_fact(
-        self, doc: Doc, phrases: Tuple[Tuple[str, ...], ...], fears: Tuple[Tuple[str, ...], ...]
-    ) -> bool:
+    def _told_as_fact(self, doc: Doc, phrases: Tuple[Tuple[str, ...], ...], fears: Tuple[Tuple[str, ...], ...]) -> bool:
         """One of `phrases` occurs in the message and is not a fear ending just before it (`fears`, within
         `context_window` tokens): "I had a stent" is a heart history, "I'm concerned that I have a heart condition"
         or "am I going to get heart failure?" is health anxiety."""
