@@ -34,7 +34,7 @@ import requests
 from painfaq.serving.balancer import haproxy_path
 from tests.harness import services
 from tests.harness.reliability_helpers import write_endpoints
-from tests.harness.stack import REPO_ROOT, child_env, free_port
+from tests.harness.stack import REPO_ROOT, child_env, free_ports
 
 APOLOGY = "something went wrong"
 QUESTIONS = [
@@ -282,8 +282,9 @@ def run_profile(profile: str, users: int, seconds: float, kill_every: float, see
         env.update(redis.env())
         db = pg
         names = ["instance-a", "instance-b"]
+    ports = iter(free_ports(4 * len(names)))
     instances = [
-        Instance(name, free_port(), free_port(), free_port(), workdir / name, backend=free_port()) for name in names
+        Instance(name, next(ports), next(ports), next(ports), workdir / name, backend=next(ports)) for name in names
     ]
     try:
         for instance in instances:

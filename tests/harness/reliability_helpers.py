@@ -18,7 +18,15 @@ from urllib.parse import urlsplit
 import yaml
 
 from painfaq.serving import commands
-from tests.harness.stack import REPO_ROOT, Server, child_env, current_model, free_port, restart_server, wait_until_ready
+from tests.harness.stack import (
+    REPO_ROOT,
+    Server,
+    child_env,
+    current_model,
+    free_ports,
+    restart_server,
+    wait_until_ready,
+)
 
 # own_servers (tests/reliability/conftest.py): short waits for the fault tests; the HTTP API on behind a token (the operator's
 # option, tested too).
@@ -149,7 +157,7 @@ def start_servers(
     model = current_model()
     workdir = Path(tempfile.mkdtemp(prefix="painfaq-rel-"))
     db_path = workdir / "tracker.db"
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port = free_ports(2)
     endpoints_file = write_endpoints(workdir, action_port, db_path, tracker_store)
     env = child_env()
     env["PAINFAQ_DB_URL"] = db_url or f"sqlite:///{db_path}"

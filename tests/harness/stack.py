@@ -29,9 +29,21 @@ SESSION_ACTION_TOKEN = secrets.token_urlsafe(24)
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> List[int]:
+    """`count` distinct free ports. The sockets stay open until all are chosen: closing one before asking for the
+    next lets the kernel hand out the same port twice (once the action server and Rasa got one port, and Rasa
+    failed to bind)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
 
 
 def child_env() -> dict:
@@ -106,7 +118,7 @@ def start_stack(
     """Start both servers on free ports with a throwaway SQLite tracker store; wait until they answer."""
     model = model or current_model()
     workdir = Path(tempfile.mkdtemp(prefix="painfaq-stack-"))
-    action_port, rasa_port = free_port(), free_port()
+    action_port, rasa_port = free_ports(2)
     if endpoints_file is None:
         endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"]["url"] = f"http://localhost:{action_port}/webhook"

@@ -13,14 +13,14 @@ from typing import Dict
 import requests
 
 from tests.harness.reliability_helpers import write_endpoints
-from tests.harness.stack import REPO_ROOT, child_env, free_port
+from tests.harness.stack import REPO_ROOT, child_env, free_ports
 
 
 class Supervised:
     def __init__(self, tmp: Path, max_restarts: int) -> None:
         self.tmp = tmp
         tmp.mkdir(parents=True, exist_ok=True)
-        self.rasa, self.actions, self.web = free_port(), free_port(), free_port()
+        self.rasa, self.actions, self.web = free_ports(3)
         env = child_env()
         env.update(
             RASA_PORT=str(self.rasa),
