@@ -97,3 +97,21 @@ def test_a_story_about_another_diagnosis_with_no_word_of_stress_is_declined() ->
     PremiseGate().process([with_stress, short])
     assert with_stress.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
     assert short.get(INTENT)["name"] == "faq_yoga"
+
+
+def test_back_as_the_adverb_of_a_story_is_not_a_body_complaint() -> None:
+    story = (
+        "I had back to back panic attacks all week and went back to work on Monday, then the panic came back "
+        "worse than before. What can I do to feel better?"
+    )
+    message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+    complaint = (
+        "I had back to back panic attacks all week and went back to work on Monday, and now my back is so stiff "
+        "from it. What can I do to feel better?"
+    )
+    message = parsed(complaint, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
