@@ -115,3 +115,13 @@ def test_back_as_the_adverb_of_a_story_is_not_a_body_complaint() -> None:
     message = parsed(complaint, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_back_as_a_time_or_a_hindrance_is_not_a_body_complaint() -> None:
+    story = (
+        "Two days back I had a panic attack in the cinema, and a couple of months back it was the train. "
+        "It holds me back from everything. How do I get past this?"
+    )
+    message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
