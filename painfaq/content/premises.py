@@ -125,6 +125,22 @@ SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 REFERS_TO_A_COMPLAINT = re.compile(r"\b(it|it's|its|this|that|these|those)\b", re.IGNORECASE)
 
 
+# "Does Covid cause back and neck pain?", "can a bad mattress give you back pain?": a question whether something
+# causes the pain, naming its cause. When that cause is not stress or feelings the article does not answer it.
+_ASKS_ABOUT_A_CAUSE = re.compile(
+    r"^\W*(?:does|do|can|could|will|would|is|are|might|may)\s+(?P<cause>.+?)\s+"
+    r"(?:cause|causes|give|gives|lead to|leads to|trigger|triggers|result in|be (?:the )?(?:cause|reason))\b",
+    re.IGNORECASE,
+)
+_CAUSE_TOPICS = ("can_anxiety_cause_back_pain", *MECHANISM_TOPICS)
+
+
+def names_another_cause(text: str) -> bool:
+    """The question asks whether a named cause that is not stress or feelings causes the pain."""
+    asked = _ASKS_ABOUT_A_CAUSE.search(text.strip())
+    return asked is not None and not SPEAKS_OF_STRESS.search(asked.group("cause"))
+
+
 def missing_premise(text: str, topic: str) -> Optional[str]:
     """What a question asked on its own (nothing said before it) leaves out that the topic's answer takes for
     granted, or None: "anxiety alone" (stress named, no body complaint), or "stress" (a mechanism topic for a
@@ -136,6 +152,8 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
         return "anxiety alone"
     if topic in MECHANISM_TOPICS and not SPEAKS_OF_STRESS.search(text):
         return "stress"
+    if topic in _CAUSE_TOPICS and names_another_cause(text):
+        return "another cause"
     return None
 
 

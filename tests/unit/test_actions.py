@@ -143,6 +143,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # No stress named: not told how anxiety tenses muscles (PremiseGate does the same for long messages).
         ("why does my back hurt", "faq_how_anxiety_causes_back_pain"),
         ("muscle knots in back", "faq_muscle_tension"),
+        # Another cause named: whether Covid or a mattress causes back pain, the article does not say.
+        ("Does Covid cause back and neck pain?", "faq_can_anxiety_cause_back_pain"),
+        ("can a bad mattress give you back pain?", "faq_can_anxiety_cause_back_pain"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -161,6 +164,9 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "how common is it? what does the research say?", "faq_how_common"),
         # A mechanism asked about with stress named, and a remedy with no stress named.
         first_question(tracker_fixture, "why does stress make my back hurt", "faq_how_anxiety_causes_back_pain"),
+        # A cause question whose cause is stress or feelings, in any words.
+        first_question(tracker_fixture, "Can emotional stress cause back pain?", "faq_can_anxiety_cause_back_pain"),
+        first_question(tracker_fixture, "does worrying lead to neck pain", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
         # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
         first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),
