@@ -136,9 +136,13 @@ _CAUSE_TOPICS = ("can_anxiety_cause_back_pain", *MECHANISM_TOPICS)
 
 
 def names_another_cause(text: str) -> bool:
-    """The question asks whether a named cause that is not stress or feelings causes the pain."""
+    """The question asks whether a named cause that is not stress or feelings causes the pain. The pain itself as
+    the cause ("can upper back pain cause anxiety?") is the article's other direction, not another cause."""
     asked = _ASKS_ABOUT_A_CAUSE.search(text.strip())
-    return asked is not None and not SPEAKS_OF_STRESS.search(asked.group("cause"))
+    if asked is None:
+        return False
+    cause = asked.group("cause")
+    return not SPEAKS_OF_STRESS.search(cause) and not SPEAKS_OF_THE_BODY.search(cause)
 
 
 def missing_premise(text: str, topic: str) -> Optional[str]:

@@ -142,6 +142,7 @@ class SafetyNet:
         self._default_window: int = int(matching.get("context_window", 3))
         self._near_window: int = int(matching.get("near_window", 8))
         self._crisis_cues = [re.compile(p, re.IGNORECASE) for p in content.get("learned_crisis_cues", [])]
+        self._weak_crisis_cues = [re.compile(p, re.IGNORECASE) for p in content.get("learned_crisis_weak_cues", [])]
         general = matching.get("general_question", {})
         self._gq_window: int = int(general.get("window", 3))
         self._gq_personal: Set[str] = set(general.get("personal_words", []))
@@ -267,11 +268,15 @@ class SafetyNet:
     def has_crisis_cue(self, text: str) -> bool:
         """True when the message uses the language of despair, self-harm or ending things
         (`learned_crisis_cues`); without such a cue the learned layer may not give the crisis reply. True for
-        every message when the content lists no cues (the layer then decides alone, as before)."""
+        every message when the content lists no cues (the layer then decides alone, as before). A weak cue
+        (`learned_crisis_weak_cues`: "life", "living") counts only next to a second cue or another weak word."""
         if not self._crisis_cues:
             return True
         plain = text.translate(_QUOTES)
-        return any(cue.search(plain) for cue in self._crisis_cues)
+        if any(cue.search(plain) for cue in self._crisis_cues):
+            return True
+        weak_words = {_word_family(m.group(0)) for cue in self._weak_crisis_cues for m in cue.finditer(plain)}
+        return len(weak_words) >= 2
 
     def only_negated_red_flags(self, text: str) -> bool:
         """True if the message mentions red-flag symptoms only to deny them ("no numbness, no bladder
@@ -708,3 +713,9 @@ def load_default_safety_net() -> SafetyNet:
     PAINFAQ_SPACY_MODEL overrides the spaCy model path, PAINFAQ_CONTENT_DIR the content directory.
     """
     return SafetyNet.from_file(SAFETY_FILE, load_spacy_model())
+
+
+def _word_family(word: str) -> str:
+    """'living', 'lives' and 'life' are one weak cue ("living a life free of fear"), 'alive' another."""
+    word = word.lower()
+    return "live" if word.startswith(("liv", "lif")) else word[:5]

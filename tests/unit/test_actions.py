@@ -167,6 +167,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # A cause question whose cause is stress or feelings, in any words.
         first_question(tracker_fixture, "Can emotional stress cause back pain?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "does worrying lead to neck pain", "faq_can_anxiety_cause_back_pain"),
+        # The other direction, which the article answers too: pain as the cause of anxiety.
+        first_question(tracker_fixture, "Can upper back pain cause anxiety?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
         # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
         first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),

@@ -124,3 +124,15 @@ def test_every_crisis_training_example_carries_a_crisis_cue(trained: Any):
     assert [text for text in crisis if not trained.net.has_crisis_cue(text)] == []
     ordinary = ["does yoga help with back pain from stress", "I have a dull ache next to my spine, is it anxiety?"]
     assert not any(trained.net.has_crisis_cue(text) for text in ordinary)
+
+
+def test_a_weak_cue_alone_does_not_let_the_layer_give_the_crisis_reply(trained: Any):
+    """`learned_crisis_weak_cues`: "life" or "living" alone is in most stories; with a strong cue or a second
+    weak word it counts."""
+    net = trained.net
+    assert not net.has_crisis_cue("Some positive things are happening for once in my life, athletics went well")
+    assert not net.has_crisis_cue("I'm 22 and living in the UK, too scared to visit my home town")
+    assert net.has_crisis_cue("my life feels hopeless since the pain started")
+    assert net.has_crisis_cue("is this life even worth being alive for")
+    # One family of words, twice, is still one weak cue.
+    assert not net.has_crisis_cue("flying was a living hell; now I'm living a life free of that fear")
