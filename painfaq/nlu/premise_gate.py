@@ -33,7 +33,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.content.premises import BODY_WORDS, MECHANISM_TOPICS, STRESS_WORDS
+from painfaq.content.premises import COMPLAINT_WORDS, MECHANISM_TOPICS, STRESS_WORDS
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -73,7 +73,8 @@ OTHER_CONDITION_WORDS = [
 # whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
 PREMISES = [
     {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
-    {"intents": ["faq_*"], "words": BODY_WORDS, "min_words": 20},
+    # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
+    {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
 ]
 

@@ -125,3 +125,22 @@ def test_back_as_a_time_or_a_hindrance_is_not_a_body_complaint() -> None:
     message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_a_remedy_named_in_a_story_is_not_a_body_complaint() -> None:
+    """An anxiety story that mentions breathing techniques or exercise, and no ache, asks about anxiety alone."""
+    story = parsed(
+        "I have had anxiety for over ten years and I know all the techniques, breathing, meditation, going for a "
+        "run, but I never put the time in to practise them. How do I actually stick with it?",
+        [("faq_relief_overview", 0.7), ("faq_breathing", 0.2), ("out_of_scope", 0.1)],
+    )
+    PremiseGate().process([story])
+    assert story.get(INTENT)["name"] == "out_of_scope"
+    # With an ache named, the same remedies are about it.
+    ache = parsed(
+        "I have had anxiety for over ten years and my upper back aches most days. I know the breathing and "
+        "stretching techniques but never practise them. How do I actually stick with it?",
+        [("faq_relief_overview", 0.7), ("faq_breathing", 0.2), ("out_of_scope", 0.1)],
+    )
+    PremiseGate().process([ache])
+    assert ache.get(INTENT)["name"] == "faq_relief_overview"
