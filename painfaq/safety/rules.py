@@ -503,9 +503,12 @@ class SafetyNet:
         return _contains(lemmas[first:last], phrases)
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
-        """'can anxiety cause chest tightness?': a cue such as 'cause' right before the symptom, and
-        nothing in the whole message makes it personal (no I / my / he / her / mom ...)."""
-        if not self._preceded_by(doc, m.start, self._gq_cues, self._gq_window):
+        """'can anxiety cause chest tightness?' / 'can a uti cause back pain?': a cue such as 'cause' near the
+        symptom, before or after it, and nothing in the whole message makes it personal (no I / my / he / mom ...)."""
+        if not (
+            self._preceded_by(doc, m.start, self._gq_cues, self._gq_window)
+            or self._followed_by(doc, m.end, self._gq_cues, 2)
+        ):
             return False
         return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
 

@@ -146,6 +146,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # Another cause named: whether Covid or a mattress causes back pain, the article does not say.
         ("Does Covid cause back and neck pain?", "faq_can_anxiety_cause_back_pain"),
         ("can a bad mattress give you back pain?", "faq_can_anxiety_cause_back_pain"),
+        # Another condition named, with no word of stress: sciatica, pregnancy.
+        ("what is the fastest way to relieve sciatica", "faq_relief_overview"),
+        ("back pain relief during pregnancy", "faq_relief_overview"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -169,6 +172,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "does worrying lead to neck pain", "faq_can_anxiety_cause_back_pain"),
         # The other direction, which the article answers too: pain as the cause of anxiety.
         first_question(tracker_fixture, "Can upper back pain cause anxiety?", "faq_can_anxiety_cause_back_pain"),
+        # Another condition with stress named: the stress is the question.
+        first_question(tracker_fixture, "can stress make my sciatica worse?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
         # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
         first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),
