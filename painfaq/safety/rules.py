@@ -66,6 +66,7 @@ class _Rule:
     unless_in_message: Tuple[Tuple[str, ...], ...] = ()
     note_if_near: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
+    note_if_in_sentence: Tuple[Tuple[str, ...], ...] = ()
     urgent_if_near: Tuple[Tuple[str, ...], ...] = ()
     urgent_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     urgent_unless_feared: Tuple[Tuple[str, ...], ...] = ()
@@ -200,6 +201,7 @@ class SafetyNet:
                 unless_in_message=self._phrase_lemmas(raw.get("unless_in_message", [])),
                 note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
                 note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
+                note_if_in_sentence=self._phrase_lemmas(raw.get("note_if_in_sentence", [])),
                 urgent_if_near=self._phrase_lemmas(raw.get("urgent_if_near", [])),
                 urgent_if_in_message=self._phrase_lemmas(raw.get("urgent_if_in_message", [])),
                 urgent_unless_feared=self._phrase_lemmas(raw.get("urgent_unless_feared", [])),
@@ -457,7 +459,8 @@ class SafetyNet:
     def _calls_for_note(self, doc: Doc, m: _Match) -> bool:
         """The match is the person's known pattern, so the answer gets the warning-sign note instead of the
         urgent reply: a pattern phrase near it (`note_if_near`), or a context phrase anywhere in the message
-        (`note_if_in_message`: a panic-attack story, a heart already checked); never with something acute near
+        (`note_if_in_message`: a panic-attack story, a heart already checked), or in the same sentence
+        (`note_if_in_sentence`: "the panic attacks where I shake, can't move, can't breathe"); never with something acute near
         the match (`urgent_if_near`: "today", "spreading", "crushing") or a heart history anywhere
         (`urgent_if_in_message`)."""
         rule = m.rule
@@ -470,6 +473,8 @@ class SafetyNet:
         if rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near):
             return False
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
+            return True
+        if rule.note_if_in_sentence and self._near(doc, m, rule.note_if_in_sentence, window=len(doc)):
             return True
         return bool(rule.note_if_in_message) and self._in_message(doc, rule.note_if_in_message)
 
@@ -491,14 +496,16 @@ class SafetyNet:
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
         return _contains(doc.user_data[_LEMMAS], phrases)
 
-    def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
-        """A phrase within `matching.near_window` tokens before or after the match, in the same sentence:
-        "fell off my bike as a kid", "years ago I was in a car accident", "chest gets tight (heart checked, fine)"."""
+    def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...], window: Optional[int] = None) -> bool:
+        """A phrase within `matching.near_window` (or `window`) tokens before or after the match, in the same
+        sentence: "fell off my bike as a kid", "years ago I was in a car accident", "chest gets tight (heart
+        checked, fine)"."""
         lemmas = doc.user_data[_LEMMAS]
+        window = self._near_window if window is None else window
         first, last = m.start, m.end
-        while first > 0 and m.start - first < self._near_window and lemmas[first - 1] not in _SENTENCE_ENDS:
+        while first > 0 and m.start - first < window and lemmas[first - 1] not in _SENTENCE_ENDS:
             first -= 1
-        while last < len(lemmas) and last - m.end < self._near_window and lemmas[last] not in _SENTENCE_ENDS:
+        while last < len(lemmas) and last - m.end < window and lemmas[last] not in _SENTENCE_ENDS:
             last += 1
         return _contains(lemmas[first:last], phrases)
 
