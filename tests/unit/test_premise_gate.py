@@ -144,3 +144,22 @@ def test_a_remedy_named_in_a_story_is_not_a_body_complaint() -> None:
     )
     PremiseGate().process([ache])
     assert ache.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_pain_or_hurt_alone_in_a_story_is_not_a_body_complaint() -> None:
+    """'The pain of the break-up', 'he hurt me': a long post with no ache, no body part, is not about back pain."""
+    story = parsed(
+        "My boyfriend and I broke up last month and the pain is still there every single day. He hurt me so badly "
+        "and I keep replaying it. How do I move on from this?",
+        [("faq_relief_overview", 0.6), ("faq_therapy", 0.3), ("out_of_scope", 0.1)],
+    )
+    PremiseGate().process([story])
+    assert story.get(INTENT)["name"] == "out_of_scope"
+    # "I hurt my back at work": after "my", back is the body whatever follows it.
+    injured = parsed(
+        "I confess I'm a nervous kind of person. I hurt my back at work and now I'm really worried about "
+        "re-injuring myself. What can I do to get over this?",
+        [("faq_inactivity", 0.6), ("out_of_scope", 0.4)],
+    )
+    PremiseGate().process([injured])
+    assert injured.get(INTENT)["name"] == "faq_inactivity"
