@@ -65,6 +65,21 @@ BACK_AS_BODY = "".join(f"(?<!{word} )" for word in _NOT_AFTER) + (
     r"backs?(?!\s+(to|home|then|in|into|and forth|up|from|again|at|around|with|now|together|down)\b)"
 )
 
+# The parts of the body the article is about: the back, the neck and the shoulders.
+REGION_WORDS = [
+    BACK_AS_BODY,
+    r"(?<=\bmy )backs?",
+    r"(?<=\blower )back",
+    r"(?<=\bupper )back",
+    r"backaches?",
+    r"spine",
+    r"spinal",
+    r"necks?",
+    r"shoulders?",
+    r"lumbar",
+    r"thoracic",
+]
+
 # Words of a body complaint: the subject of every answer.
 COMPLAINT_WORDS = [
     BACK_AS_BODY,

@@ -1,0 +1,56 @@
+"""ScopeRescue: a message about stress and the back, neck or shoulders gets its best topic, not "out of scope"."""
+
+from __future__ import annotations
+
+from typing import List, Tuple
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+from painfaq.nlu.scope_rescue import ScopeRescue
+
+
+def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
+    message = Message(data={TEXT: text})
+    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set(INTENT, dict(entries[0]))
+    message.set(INTENT_RANKING_KEY, entries)
+    return message
+
+
+def test_stress_and_the_neck_get_the_best_topic_with_the_out_of_scope_probability() -> None:
+    message = parsed(
+        "I seem to hold a lot of tension in my neck at work. My job isn't physical, but it's stressful. Could my "
+        "neck pain have anything to do with my work?",
+        [("out_of_scope", 0.55), ("faq_can_anxiety_cause_back_pain", 0.3), ("faq_muscle_tension", 0.15)],
+    )
+    ScopeRescue().process([message])
+    assert message.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    assert abs(message.get(INTENT)["confidence"] - 0.85) < 1e-9
+    assert [e["name"] for e in message.get(INTENT_RANKING_KEY)] == ["faq_can_anxiety_cause_back_pain", "faq_muscle_tension"]
+
+
+def test_without_stress_or_the_region_or_with_a_weak_topic_out_of_scope_stays() -> None:
+    ranking = [("out_of_scope", 0.6), ("faq_relief_overview", 0.3), ("faq_exercise", 0.1)]
+    cases = [
+        # No word of stress: a plain back problem.
+        "I have lower back pain on the right side when I bend over, what is it?",
+        # Stress and a pain, but not in the back, neck or shoulders.
+        "I'm so anxious and I have intense abdominal pain and nausea, what helps?",
+    ]
+    for text in cases:
+        message = parsed(text, ranking)
+        ScopeRescue().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+    weak = parsed(
+        "stress makes my back ache, can my kidney stones be why?",
+        [("out_of_scope", 0.85), ("faq_can_anxiety_cause_back_pain", 0.1), ("faq_signs", 0.05)],
+    )
+    ScopeRescue().process([weak])
+    assert weak.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_a_topic_already_on_top_is_left_alone() -> None:
+    message = parsed("stress makes my shoulders ache, what helps?", [("faq_relief_overview", 0.7), ("out_of_scope", 0.3)])
+    ScopeRescue().process([message])
+    assert message.get(INTENT) == {"name": "faq_relief_overview", "confidence": 0.7}
