@@ -27,7 +27,10 @@ def test_stress_and_the_neck_get_the_best_topic_with_the_out_of_scope_probabilit
     ScopeRescue().process([message])
     assert message.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
     assert abs(message.get(INTENT)["confidence"] - 0.85) < 1e-9
-    assert [e["name"] for e in message.get(INTENT_RANKING_KEY)] == ["faq_can_anxiety_cause_back_pain", "faq_muscle_tension"]
+    assert [e["name"] for e in message.get(INTENT_RANKING_KEY)] == [
+        "faq_can_anxiety_cause_back_pain",
+        "faq_muscle_tension",
+    ]
 
 
 def test_without_stress_or_the_region_or_with_a_weak_topic_out_of_scope_stays() -> None:
@@ -51,6 +54,8 @@ def test_without_stress_or_the_region_or_with_a_weak_topic_out_of_scope_stays() 
 
 
 def test_a_topic_already_on_top_is_left_alone() -> None:
-    message = parsed("stress makes my shoulders ache, what helps?", [("faq_relief_overview", 0.7), ("out_of_scope", 0.3)])
+    message = parsed(
+        "stress makes my shoulders ache, what helps?", [("faq_relief_overview", 0.7), ("out_of_scope", 0.3)]
+    )
     ScopeRescue().process([message])
     assert message.get(INTENT) == {"name": "faq_relief_overview", "confidence": 0.7}
