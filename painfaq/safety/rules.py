@@ -64,6 +64,7 @@ class _Rule:
     skip_general_questions: bool
     unless_near: Tuple[Tuple[str, ...], ...] = ()
     unless_in_message: Tuple[Tuple[str, ...], ...] = ()
+    only_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     note_if_near: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_sentence: Tuple[Tuple[str, ...], ...] = ()
@@ -90,6 +91,9 @@ def load_safety_content(path: Path = SAFETY_FILE, validate: bool = True) -> Dict
             jsonschema.validate(content, json.load(fh))
     return content
 
+
+# `only_if_in_message` reads messages of at least this many tokens on their own.
+ONLY_IF_IN_MESSAGE_MIN_TOKENS = 12
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'", "`": "'"})
 
@@ -199,6 +203,7 @@ class SafetyNet:
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
                 unless_in_message=self._phrase_lemmas(raw.get("unless_in_message", [])),
+                only_if_in_message=self._phrase_lemmas(raw.get("only_if_in_message", [])),
                 note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
                 note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
                 note_if_in_sentence=self._phrase_lemmas(raw.get("note_if_in_sentence", [])),
@@ -453,6 +458,14 @@ class SafetyNet:
         if rule.unless_near and self._near(doc, m, rule.unless_near):
             return False
         if rule.unless_in_message and self._in_message(doc, rule.unless_in_message):
+            return False
+        # A short message leans on the conversation ("had cancer" after a question about back pain): only a
+        # longer one is read on its own for `only_if_in_message`.
+        if (
+            rule.only_if_in_message
+            and len(doc) >= ONLY_IF_IN_MESSAGE_MIN_TOKENS
+            and not self._in_message(doc, rule.only_if_in_message)
+        ):
             return False
         return True
 
