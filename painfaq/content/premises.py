@@ -68,6 +68,7 @@ BACK_AS_BODY = "".join(f"(?<!{word} )" for word in _NOT_AFTER) + (
 # The parts of the body the article is about: the back, the neck and the shoulders.
 REGION_WORDS = [
     BACK_AS_BODY,
+    # "I hurt my back at work": after a possessive or "lower"/"upper", "back" is the body whatever follows it.
     r"(?<=\bmy )backs?",
     r"(?<=\blower )back",
     r"(?<=\bupper )back",
@@ -81,15 +82,7 @@ REGION_WORDS = [
 ]
 
 # Words of a body complaint: the subject of every answer.
-COMPLAINT_WORDS = [
-    BACK_AS_BODY,
-    r"backaches?",
-    r"spine",
-    r"spinal",
-    r"necks?",
-    r"shoulders?",
-    r"lumbar",
-    r"thoracic",
+COMPLAINT_WORDS = REGION_WORDS + [
     r"sciatica",
     r"posture",
     r"muscles?",
@@ -100,10 +93,6 @@ COMPLAINT_WORDS = [
     r"aches?",
     r"aching",
     r"chronic pains?",
-    # "I hurt my back at work": after a possessive or "lower"/"upper", "back" is the body whatever follows it.
-    r"(?<=\bmy )backs?",
-    r"(?<=\blower )back",
-    r"(?<=\bupper )back",
     r"sore\w*",
     r"stiff\w*",
     r"tension",

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 
 from painfaq.nlu.premise_gate import PremiseGate
-
-
-def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
-    message = Message(data={TEXT: text})
-    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
-    message.set(INTENT, dict(entries[0]))
-    message.set(INTENT_RANKING_KEY, entries)
-    return message
-
+from tests.harness.nlu_messages import parsed
 
 RANKING = [("faq_how_anxiety_causes_back_pain", 0.5), ("faq_relief_overview", 0.3), ("out_of_scope", 0.2)]
 

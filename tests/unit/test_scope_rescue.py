@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-from typing import List, Tuple
-
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 
 from painfaq.nlu.scope_rescue import ScopeRescue
-
-
-def parsed(text: str, ranking: List[Tuple[str, float]]) -> Message:
-    message = Message(data={TEXT: text})
-    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
-    message.set(INTENT, dict(entries[0]))
-    message.set(INTENT_RANKING_KEY, entries)
-    return message
+from tests.harness.nlu_messages import parsed
 
 
 def test_stress_and_the_neck_get_the_best_topic_with_the_out_of_scope_probability() -> None:
