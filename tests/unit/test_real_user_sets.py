@@ -62,6 +62,9 @@ def test_at_least_300_messages_split_by_source_without_overlap():
     assert not {r["source_group"] for r in dev} & {r["source_group"] for r in test}
     assert not {words(r["text"]) for r in dev} & {words(r["text"]) for r in test}
     assert len({r["id"] for r in dev + test}) == len(dev + test)
+    # A message collected twice (from two rounds) would count twice in every figure.
+    for rows in (dev, test):
+        assert len({words(r["text"]) for r in rows}) == len(rows)
     for rows in (dev, test):
         kinds = {r["expected"] for r in rows}
         assert kinds == LABELS, kinds
