@@ -149,6 +149,10 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # Another condition named, with no word of stress: sciatica, pregnancy.
         ("what is the fastest way to relieve sciatica", "faq_relief_overview"),
         ("back pain relief during pregnancy", "faq_relief_overview"),
+        # The neck or shoulders alone, with no word of stress: the article's remedies and course are for back pain.
+        ("What is the best treatment for neck and shoulder pain?", "faq_relief_overview"),
+        ("How should I sleep with shoulder pain?", "faq_sleep"),
+        ("I always have a stiff neck. Can't get it to go away.", "faq_how_long"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -175,6 +179,9 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # Another condition with stress named: the stress is the question.
         first_question(tracker_fixture, "can stress make my sciatica worse?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
+        # The neck or shoulders with stress named, or with the back: the article's subject.
+        first_question(tracker_fixture, "my neck gets so stiff when I'm stressed, what helps?", "faq_relief_overview"),
+        first_question(tracker_fixture, "pain in my neck, shoulders and upper back, what can I do?", "faq_relief_overview"),
         # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
         first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),
         # A follow-up leans on the answer before it.
