@@ -181,7 +181,9 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
         # The neck or shoulders with stress named, or with the back: the article's subject.
         first_question(tracker_fixture, "my neck gets so stiff when I'm stressed, what helps?", "faq_relief_overview"),
-        first_question(tracker_fixture, "pain in my neck, shoulders and upper back, what can I do?", "faq_relief_overview"),
+        first_question(
+            tracker_fixture, "pain in my neck, shoulders and upper back, what can I do?", "faq_relief_overview"
+        ),
         # A button the person clicked (the decline's example questions, a "did you mean"): their choice.
         first_question(tracker_fixture, "/faq_how_common", "faq_how_common"),
         # A follow-up leans on the answer before it.
