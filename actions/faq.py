@@ -298,6 +298,10 @@ class ActionDidYouMean(ContentAction):
         # best guesses, offering topics would be a guess: decline (and offer a person) instead.
         if not candidates or "out_of_scope" in top_two:
             return ActionOutOfScope().act(dispatcher, tracker, content)
+        # Offering topics whose answers would be declined for a missing premise ("Stiff neck. It will not go away.")
+        # is a guess too: the same premises as for an answer (first_question_lacks_premise).
+        if all(first_question_lacks_premise(tracker, topic) for topic in candidates):
+            return ActionOutOfScope().act(dispatcher, tracker, content)
         buttons = suggestion_buttons(content, [t.id for t in candidates])
         buttons.append({"title": content.messages["did_you_mean_none"], "payload": "/out_of_scope"})
         dispatcher.utter_message(

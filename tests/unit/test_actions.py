@@ -96,6 +96,23 @@ def test_did_you_mean_declines_when_out_of_scope_is_the_runner_up(tracker_fixtur
     assert text_of(messages) == load_content().messages["out_of_scope"]
 
 
+def test_did_you_mean_declines_a_first_question_whose_candidates_all_lack_its_premise(tracker_fixture):
+    unsure = {"name": "nlu_fallback", "confidence": 0.5}
+    ranking = [unsure, {"name": "faq_how_long", "confidence": 0.35}, {"name": "faq_relief_overview", "confidence": 0.33}]
+
+    def asked(text: str, last_topic=None):
+        message = {"text": text, "intent": unsure, "intent_ranking": ranking, "entities": []}
+        return tracker_fixture("fallback_breathing_or_tension", latest_message=message, slots={"last_topic": last_topic})
+
+    # The neck alone, no word of stress: neither answer would be given, so neither is offered.
+    messages, _ = run(ActionDidYouMean(), asked("Stiff neck. I have a stiff neck that will not go away."))
+    assert text_of(messages) == load_content().messages["out_of_scope"]
+    # With stress named, or after an answer (a follow-up leans on it), the two topics are offered.
+    for tracker in (asked("my neck is stiff from stress and will not go away"), asked("stiff neck", last_topic="yoga")):
+        messages, _ = run(ActionDidYouMean(), tracker)
+        assert [b["payload"] for b in messages[0]["buttons"]][:2] == ["/faq_how_long", "/faq_relief_overview"]
+
+
 def test_out_of_scope_declines_with_examples_and_a_person(tracker_fixture):
     content = load_content()
     messages, _ = run(ActionOutOfScope(), tracker_fixture("out_of_scope_ibuprofen"))

@@ -175,9 +175,11 @@ def test_crisis_wins_over_red_flag(net: SafetyNet) -> None:
 
 
 def test_emergency_wins_over_same_day(net: SafetyNet) -> None:
-    finding = net.check("I have had a fever since Sunday and today I can't control my bladder")
+    # (A fever counts next to a pain told in the message: the guide's "back pain with fever".)
+    message = "My back aches, I have had a fever since Sunday and today I can't control my bladder"
+    finding = net.check(message)
     assert finding is not None and finding.level == "emergency" and finding.category == "cauda_equina"
-    all_findings = net.findings("I have had a fever since Sunday and today I can't control my bladder")
+    all_findings = net.findings(message)
     assert [f.level for f in all_findings] == sorted(
         (f.level for f in all_findings), key=["crisis", "emergency", "same_day"].index
     )
