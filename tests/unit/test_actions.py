@@ -98,11 +98,17 @@ def test_did_you_mean_declines_when_out_of_scope_is_the_runner_up(tracker_fixtur
 
 def test_did_you_mean_declines_a_first_question_whose_candidates_all_lack_its_premise(tracker_fixture):
     unsure = {"name": "nlu_fallback", "confidence": 0.5}
-    ranking = [unsure, {"name": "faq_how_long", "confidence": 0.35}, {"name": "faq_relief_overview", "confidence": 0.33}]
+    ranking = [
+        unsure,
+        {"name": "faq_how_long", "confidence": 0.35},
+        {"name": "faq_relief_overview", "confidence": 0.33},
+    ]
 
     def asked(text: str, last_topic=None):
         message = {"text": text, "intent": unsure, "intent_ranking": ranking, "entities": []}
-        return tracker_fixture("fallback_breathing_or_tension", latest_message=message, slots={"last_topic": last_topic})
+        return tracker_fixture(
+            "fallback_breathing_or_tension", latest_message=message, slots={"last_topic": last_topic}
+        )
 
     # The neck alone, no word of stress: neither answer would be given, so neither is offered.
     messages, _ = run(ActionDidYouMean(), asked("Stiff neck. I have a stiff neck that will not go away."))
