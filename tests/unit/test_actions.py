@@ -176,6 +176,8 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         ("What is the best treatment for neck and shoulder pain?", "faq_relief_overview"),
         ("How should I sleep with shoulder pain?", "faq_sleep"),
         ("I always have a stiff neck. Can't get it to go away.", "faq_how_long"),
+        # Why the back hurts, with no word of stress: a diagnosis question, whatever topic its words are nearest to.
+        ("Why does my back hurt when I breathe or bend over?", "faq_breathing"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
