@@ -248,11 +248,17 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
 # "Why does my back hurt when I breathe or bend over?": asked with no word of stress, a question why the body hurts asks
 # for a diagnosis (the labelling guide's settled case), whatever topic its words are nearest to.
 _ASKS_WHY = re.compile(r"^\W*why\b", re.IGNORECASE)
+# The article's remedies by name; not "breathe" or "stretch" alone ("why does it hurt when I breathe?" is a symptom).
+NAMES_A_REMEDY = _pattern(
+    [r"yoga", r"exercis\w*", r"physio\w*", r"therap\w*", r"massage\w*", r"meditat\w*", r"mindfulness", r"cbt"]
+    + [r"(deep|belly|diaphragmatic) breathing", r"breathing (exercises?|techniques?)"]
+)
 
 
 def asks_why_it_hurts(text: str) -> bool:
-    """The message opens by asking why, and names no stress or feelings at all."""
-    return bool(_ASKS_WHY.match(text)) and not SPEAKS_OF_STRESS.search(text)
+    """The message opens by asking why, and names no stress or feelings and no remedy ("why does yoga help my back?"
+    asks about the article's remedy, not for a diagnosis)."""
+    return bool(_ASKS_WHY.match(text)) and not SPEAKS_OF_STRESS.search(text) and not NAMES_A_REMEDY.search(text)
 
 
 def neck_or_shoulders_alone(text: str) -> bool:

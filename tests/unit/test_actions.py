@@ -204,6 +204,9 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # Another condition with stress named: the stress is the question.
         first_question(tracker_fixture, "can stress make my sciatica worse?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
+        # A why-question about one of the article's remedies is no request for a diagnosis.
+        first_question(tracker_fixture, "why does yoga help with back pain?", "faq_yoga"),
+        first_question(tracker_fixture, "why is physical therapy good for a bad back?", "faq_physical_therapy"),
         # The neck or shoulders with stress named, or with the back: the article's subject.
         first_question(tracker_fixture, "my neck gets so stiff when I'm stressed, what helps?", "faq_relief_overview"),
         first_question(
