@@ -208,6 +208,10 @@ class ActionOtherOptions(ContentAction):
         remedies = list(overview.suggestions)
         shown = topics_answered_this_session(tracker)
         if not set(remedies).intersection(shown):
+            # Nothing shown yet: this is a first question in other words ("are there anxiety medications that help?"),
+            # held to the same premises as any first question.
+            if first_question_lacks_premise(tracker, overview):
+                return ActionOutOfScope().act(dispatcher, tracker, content)
             return answer_topic(dispatcher, tracker, content, overview)
         if replied_with_safety(dispatcher, tracker):
             return []

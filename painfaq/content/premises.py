@@ -196,8 +196,15 @@ SPEAKS_OF_NECK_OR_SHOULDERS = _pattern(_NECK_OR_SHOULDERS)
 SPEAKS_OF_THE_BACK = _pattern([word for word in REGION_WORDS if word not in _NECK_OR_SHOULDERS])
 
 
-# "is it anxiety?", "how do I know it's stress?", "could this be nerves?": the complaint is there, implied.
-REFERS_TO_A_COMPLAINT = re.compile(r"\b(it|it's|its|this|that|these|those)\b", re.IGNORECASE)
+# "is it anxiety?", "how do I know it's stress?", "could this be nerves?", "is that normal?": the complaint is there,
+# implied. "That" only where it points ("is that", "that's", "from that"), not as the relative pronoun of "are there
+# anxiety medications that help in the moment?", which names no complaint.
+REFERS_TO_A_COMPLAINT = re.compile(
+    r"\b(it|it's|its|this|these|those|that's|thats)\b"
+    r"|\b(is|was|are|does|did|do|can|could|would|will|might|may|from|of|like|about|with|cause|causes|causing|"
+    r"mean|means)\s+that\b|\bthat\s+(is|was|be|normal)\b",
+    re.IGNORECASE,
+)
 
 
 # "Does Covid cause back and neck pain?", "can a bad mattress give you back pain?": a question whether something

@@ -178,6 +178,8 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         ("I always have a stiff neck. Can't get it to go away.", "faq_how_long"),
         # Why the back hurts, with no word of stress: a diagnosis question, whatever topic its words are nearest to.
         ("Why does my back hurt when I breathe or bend over?", "faq_breathing"),
+        # "that" as a relative pronoun points at no complaint.
+        ("Are there any anxiety medications that help in the moment?", "faq_relief_overview"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -194,6 +196,7 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # The complaint implied by "it": is the pain from anxiety?
         first_question(tracker_fixture, "ok, how do I know it's anxiety?", "faq_signs"),
         first_question(tracker_fixture, "how common is it? what does the research say?", "faq_how_common"),
+        first_question(tracker_fixture, "is that normal when I'm anxious?", "faq_signs"),
         # A mechanism asked about with stress named, and a remedy with no stress named.
         first_question(tracker_fixture, "why does stress make my back hurt", "faq_how_anxiety_causes_back_pain"),
         # A cause question whose cause is stress or feelings, in any words.

@@ -74,6 +74,17 @@ def test_other_options_after_one_remedy_are_the_remedies_not_shown_yet(tracker_f
     assert SlotSet("last_topic", "relief_overview") in events
 
 
+def test_other_options_as_a_first_question_is_held_to_its_premises(tracker_fixture):
+    def first(text: str):
+        message = {"text": text, "intent": {"name": "other_options", "confidence": 0.7}, "entities": []}
+        return tracker_fixture("faq_yoga", latest_message=message, slots={"last_topic": None, "more_shown": False})
+
+    declined, _ = run(ActionOtherOptions(), first("Are there any anxiety medications that help in the moment?"))
+    assert declined[0]["custom"]["type"] == "out_of_scope"
+    answered, _ = run(ActionOtherOptions(), first("what other options are there for my back pain?"))
+    assert answered[0]["custom"]["type"] == "answer" and answered[0]["custom"]["topic"] == "relief_overview"
+
+
 def test_other_options_when_every_remedy_was_shown_says_so(tracker_fixture):
     content = load_content()
     messages, _ = run(ActionOtherOptions(), tracker_fixture("other_options_after_every_remedy"))
