@@ -116,6 +116,24 @@ def test_back_as_a_time_or_a_hindrance_is_not_a_body_complaint() -> None:
     assert message.get(INTENT)["name"] == "out_of_scope"
 
 
+def test_back_given_turned_or_pushed_is_not_a_body_complaint() -> None:
+    story = (
+        "I've always been a worrier but lately it's out of control. I turned back halfway to work twice this week, "
+        "pushed him back when he tried to help, and I can't sleep. How do I get my life back?"
+    )
+    message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    # "Her back" is still the body.
+    mother = parsed(
+        "My mother hurt her back lifting trays at work and she has been in constant pain ever since, and now she "
+        "worries all the time. What can she do?",
+        [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)],
+    )
+    PremiseGate().process([mother])
+    assert mother.get(INTENT)["name"] == "faq_relief_overview"
+
+
 def test_a_remedy_named_in_a_story_is_not_a_body_complaint() -> None:
     """An anxiety story that mentions breathing techniques or exercise, and no ache, asks about anxiety alone."""
     story = parsed(
