@@ -53,8 +53,9 @@ STRESS_WORDS = [
 ]
 
 # "back" as the body, not as the adverb of a story ("back to back panic attacks", "went back to work", "the panic
-# came back", "back then", "two days back", "it holds me back", "how do I get my life back?", "I pushed him back"): on the dev set 19 out-of-scope panic posts named no body complaint but this adverb, and no
-# answerable message needed it. "body" alone is not one either ("my body is always on high alert"): 8 out-of-scope
+# came back", "back then", "two days back", "it holds me back", "how do I get my life back?", "I pushed him back"):
+# on the dev set 19 out-of-scope panic posts named no body complaint but this adverb, and no answerable message
+# needed it. "body" alone is not one either ("my body is always on high alert"): 8 out-of-scope
 # stories, no answerable one, named no other.
 _NOT_AFTER = (
     "to came come comes coming went go goes going gone get got gets getting bring brought is was are were been sent way "
