@@ -12,8 +12,9 @@ from typing import List, Optional
 
 # Words of stress, worry, tension and feelings (regular expressions, matched as whole words, any case).
 STRESS_WORDS = [
-    r"anxi\w*",
-    r"stress\w*",
+    # "anxeity", "anxity", "stresed": real people's typos of the two words the article is about.
+    r"anx\w*",
+    r"stres\w*",
     r"worr\w*",
     r"nerv\w*",
     r"panic\w*",
@@ -75,6 +76,8 @@ REGION_WORDS = [
     r"(?<=\blower )back",
     r"(?<=\bupper )back",
     r"backaches?",
+    r"(?<=\bmy )bak",
+    r"bak ?pains?",
     r"spine",
     r"spinal",
     r"necks?",

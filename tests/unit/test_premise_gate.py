@@ -170,3 +170,21 @@ def test_pain_or_hurt_alone_in_a_story_is_not_a_body_complaint() -> None:
     )
     PremiseGate().process([injured])
     assert injured.get(INTENT)["name"] == "faq_inactivity"
+
+
+def test_typos_of_anxiety_and_back_still_name_the_premises() -> None:
+    # Real people misspell the two words the article is about; "baking" is not the back.
+    message = parsed(
+        "anxeity + bak pain combo is getting to me. not looking for doctor advice, ive seen one and she said its "
+        "stres. what actually helps you guys?? things i can do at home",
+        [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)],
+    )
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
+    story = parsed(
+        "I have been baking bread every weekend to calm my anxeity and my friends say it smells amazing, my kids "
+        "love it and the whole house is warm, is there anything else I can do?",
+        [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)],
+    )
+    PremiseGate().process([story])
+    assert story.get(INTENT)["name"] == "out_of_scope"
