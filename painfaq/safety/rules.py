@@ -460,10 +460,11 @@ class SafetyNet:
         if rule.unless_in_message and self._in_message(doc, rule.unless_in_message):
             return False
         # A short message leans on the conversation ("had cancer" after a question about back pain): only a
-        # longer one is read on its own for `only_if_in_message`.
+        # longer one is read on its own for `only_if_in_message`. Crisis rules are read on their own at any length:
+        # their condition is what makes the words a farewell ("thanks for everything" closes many chats).
         if (
             rule.only_if_in_message
-            and len(doc) >= ONLY_IF_IN_MESSAGE_MIN_TOKENS
+            and (len(doc) >= ONLY_IF_IN_MESSAGE_MIN_TOKENS or rule.kind == "crisis")
             and not self._in_message(doc, rule.only_if_in_message)
         ):
             return False

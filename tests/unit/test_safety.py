@@ -618,3 +618,13 @@ def test_assess_is_check_and_wants_note_in_one_pass(net: SafetyNet) -> None:
         "",
     ):
         assert net.assess(text) == (net.check(text), net.wants_note(text))
+
+
+def test_a_crisis_rule_with_a_message_condition_reads_short_messages_too(net: SafetyNet) -> None:
+    # cr_text_unanswered needs "not answering" in the message; a short "thanks for everything" closes many chats.
+    assert net.check("thanks for everything") is None
+    assert net.check("I didn't do anything, it just started aching") is None
+    finding = net.check("he texted thanks for everything and now he's not answering")
+    assert finding is not None and finding.kind == "crisis"
+    # A red-flag rule still leans on the conversation when the message is short ("had cancer" after a question).
+    assert net.check("I had cancer") is not None
