@@ -64,8 +64,15 @@ _NOT_AFTER = (
     "me day days week weeks month months year years while turning push pushed pushes pushing give gave giving take took "
     "taking step stepped think thought life him them us"
 ).split()
+# "The back of" a thing is a place ("the back of his suv", "in the back of my mind", "at the back of the class"),
+# unless the thing is a part of the body ("the back of my neck", "the back of her head").
+_BODY_PARTS_BEHIND = (
+    "neck|necks|head|heads|knee|knees|leg|legs|thigh|thighs|throat|arm|arms|hand|hands|skull|calf|calves|rib|ribs|"
+    "ribcage|body|eye|eyes|tongue|heel|heels|ankle|ankles|shoulder|shoulders"
+)
 BACK_AS_BODY = "".join(f"(?<!{word} )" for word in _NOT_AFTER) + (
     r"backs?(?!\s+(to|home|then|in|into|and forth|up|from|again|at|around|with|now|together|down)\b)"
+    rf"(?!\s+of\s+(the|his|her|their|our|a|an|that|this|my|your|its)\s+(?!({_BODY_PARTS_BEHIND})\b))"
 )
 
 # The parts of the body the article is about: the back, the neck and the shoulders.
@@ -161,6 +168,21 @@ OTHER_CONDITION_WORDS = [
     r"testic\w*",
 ]
 
+# Violence done to the person by someone else. The stress and the aches of an assault or an abusive relationship
+# ("he kicked my back until I had a panic attack", "it reminded me of when my ex attacked me") are not what the
+# article's answers are about, and its remedies are no reply to such a story.
+VIOLENCE_WORDS = [
+    r"rap(e|ed|ist)",
+    r"(sexual(ly)? )?assault(ed)?",
+    r"molest\w*",
+    r"abus(e|ed|er|ers|ive)",
+    r"domestic violence",
+    # Not a simile: "it feels like someone has kicked me in the back".
+    r"(?<!like )(?<!if )(he|she|they|someone|somebody|ex|husband|wife|boyfriend|girlfriend|partner|dad|father|mum|mom|mother|brother|sister)"
+    r" (\w+ )?(attacked|beat|hit|kicked|punched|choked|strangled|stabbed|forced|threw|pushed|slapped) me",
+    r"violent",
+]
+
 # A first question names its condition in few words ("fastest way to relieve sciatica", "back pain in pregnancy
 # relief"): these too are conditions the article does not cover (its remedies are for back pain from anxiety).
 FIRST_QUESTION_CONDITION_WORDS = OTHER_CONDITION_WORDS + [
@@ -191,6 +213,7 @@ def _pattern(words: List[str]) -> "re.Pattern[str]":
 SPEAKS_OF_STRESS = _pattern(STRESS_WORDS)
 SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 ABOUT_ANOTHER_CONDITION = _pattern(FIRST_QUESTION_CONDITION_WORDS)
+TELLS_OF_VIOLENCE = _pattern(VIOLENCE_WORDS)
 
 # The article speaks of the neck and shoulders only as where anxious people hold tension; its remedies, course and
 # warning signs are for back pain. A first question about the neck or shoulders alone with no word of stress ("what

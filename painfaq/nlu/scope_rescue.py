@@ -27,7 +27,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.content.premises import REGION_WORDS, SPEAKS_OF_STRESS
+from painfaq.content.premises import REGION_WORDS, SPEAKS_OF_STRESS, TELLS_OF_VIOLENCE
 
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
@@ -59,6 +59,8 @@ class ScopeRescue(GraphComponent):
         for message in messages:
             text = message.get(TEXT) or ""
             if text.startswith("/") or not (SPEAKS_OF_STRESS.search(text) and SPEAKS_OF_THE_REGION.search(text)):
+                continue
+            if TELLS_OF_VIOLENCE.search(text):
                 continue
             self._rescue(message)
         return messages

@@ -188,3 +188,21 @@ def test_typos_of_anxiety_and_back_still_name_the_premises() -> None:
     )
     PremiseGate().process([story])
     assert story.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_the_back_of_a_thing_is_a_place_and_the_back_of_the_neck_is_the_body() -> None:
+    place = (
+        "I kept going over it at the back of the class and it stayed in the back of my mind all week, "
+        "I'm so anxious. What can I do to feel better?"
+    )
+    message = parsed(place, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+    body = (
+        "I kept going over it all week and the back of my neck is so stiff, I'm so anxious. "
+        "What can I do to feel better?"
+    )
+    message = parsed(body, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"

@@ -49,3 +49,20 @@ def test_a_topic_already_on_top_is_left_alone() -> None:
     )
     ScopeRescue().process([message])
     assert message.get(INTENT) == {"name": "faq_relief_overview", "confidence": 0.7}
+
+
+def test_a_story_of_violence_by_someone_else_is_not_rescued() -> None:
+    ranking = [("out_of_scope", 0.55), ("faq_breathing", 0.3), ("faq_relief_overview", 0.15)]
+    assaulted = parsed(
+        "When I refused he kicked me down and kicked my back until I had a panic attack and couldn't breathe. "
+        "I still shake when I think about it.",
+        ranking,
+    )
+    ScopeRescue().process([assaulted])
+    assert assaulted.get(INTENT)["name"] == "out_of_scope"
+    # A simile is not violence: the stress and the back are the article's.
+    simile = parsed(
+        "Every time I'm stressed it feels like someone kicked me in the back. Is that the anxiety?", ranking
+    )
+    ScopeRescue().process([simile])
+    assert simile.get(INTENT)["name"] == "faq_breathing"
