@@ -33,7 +33,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.content.premises import COMPLAINT_WORDS, MECHANISM_TOPICS, OTHER_CONDITION_WORDS, STRESS_WORDS
+from painfaq.content.premises import (
+    COMPLAINT_WORDS,
+    MECHANISM_TOPICS,
+    OTHER_CONDITION_WORDS,
+    STRESS_WORDS,
+    without_other_organs,
+)
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -90,7 +96,7 @@ class PremiseGate(GraphComponent):
             for intents, needed_words, min_words, when in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
                     continue
-                if not needed_words.search(text):
+                if not needed_words.search(without_other_organs(text)):
                     _move_to_out_of_scope(message, intents)
         return messages
 

@@ -180,6 +180,8 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         ("Why does my back hurt when I breathe or bend over?", "faq_breathing"),
         # "that" as a relative pronoun points at no complaint.
         ("Are there any anxiety medications that help in the moment?", "faq_relief_overview"),
+        # Knots and tightness of another organ are not the body complaint the article is about.
+        ("my stomach is in knots from anxiety all day, what helps?", "faq_relief_overview"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text

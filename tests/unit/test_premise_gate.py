@@ -206,3 +206,21 @@ def test_the_back_of_a_thing_is_a_place_and_the_back_of_the_neck_is_the_body() -
     message = parsed(body, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_tightness_or_knots_of_another_organ_are_not_a_body_complaint() -> None:
+    throat = (
+        "I broke my wrist months ago and since then I have become very anxious. I feel on edge all the time and "
+        "my throat feels tight, which makes me more anxious. What can I do?"
+    )
+    message = parsed(throat, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+    back = (
+        "I broke my wrist months ago and since then I have become very anxious. I feel on edge all the time and "
+        "my chest and back are tight, which makes me more anxious. What can I do?"
+    )
+    message = parsed(back, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
