@@ -182,6 +182,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         ("Are there any anxiety medications that help in the moment?", "faq_relief_overview"),
         # Knots and tightness of another organ are not the body complaint the article is about.
         ("my stomach is in knots from anxiety all day, what helps?", "faq_relief_overview"),
+        # An ache told, nothing asked, nothing the article links it to: what the person wants is unknown.
+        ("Working makes my back hurt.", "faq_can_anxiety_cause_back_pain"),
+        ("my extreme lower back pain", "faq_relief_overview"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -209,6 +212,10 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # Another condition with stress named: the stress is the question.
         first_question(tracker_fixture, "can stress make my sciatica worse?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "what exercises help my lower back?", "faq_exercise"),
+        # An ache told with something the article links it to (sleep), or asking for help, or a search query.
+        first_question(tracker_fixture, "slept 3 hours again and my back is killing me", "faq_relief_overview"),
+        first_question(tracker_fixture, "my back hurts, any tips", "faq_relief_overview"),
+        first_question(tracker_fixture, "lower back pain relief", "faq_relief_overview"),
         # A why-question about one of the article's remedies is no request for a diagnosis.
         first_question(tracker_fixture, "why does yoga help with back pain?", "faq_yoga"),
         first_question(tracker_fixture, "why is physical therapy good for a bad back?", "faq_physical_therapy"),
