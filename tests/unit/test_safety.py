@@ -244,6 +244,10 @@ def test_empty_and_whitespace(net: SafetyNet) -> None:
     assert net.check("") is None
     assert net.check("   ") is None
     assert normalise_text("Bladdder.Also  10lbs") == "bladder. also 10 lbs"
+    # A bracket glued to a word ("die(<-not sure...") would make one token of both and hide the word.
+    assert normalise_text("I want to die(<-sorry") == "i want to die (<-sorry"
+    finding = net.check("I tell myself I want to die(<-not sure if this breaks a rule) and I cry every day")
+    assert finding is not None and finding.kind == "crisis"
 
 
 # ----------------------------------------------------------------------------- replies
