@@ -321,7 +321,7 @@ def asks_why_it_hurts(text: str) -> bool:
 
 # "Working makes my back hurt.", "my extreme lower back pain", "I still wrestled with back pain and a toothache.": a
 # short message that tells of an ache and asks nothing, with nothing the article links the ache to (stress, a remedy,
-# sleep, sitting still, posture). What the person wants is unknown and the article cannot say what causes their ache;
+# sleep, sitting still, posture, how long it has lasted). What the person wants is unknown and the article cannot say what causes their ache;
 # both labellers of the eighth real round read such messages as out of scope (24 on dev, none answerable). A search
 # query names no person ("back pain relief"); one that asks for help says so ("tips", "help", "relief").
 _SHORT_STATEMENT_WORDS = 25
@@ -350,6 +350,14 @@ _ARTICLE_LINKS = _pattern(
         r"breath\w*",
         r"stretch\w*",
         r"lying",
+        # how long it has lasted: the article's course of back pain ("my back has hurt for months")
+        r"for (\w+ ){0,2}(weeks|months|years)",
+        r"won'?t go away",
+        r"keeps? coming back",
+        r"chronic\w*",
+        r"every day",
+        r"all the time",
+        r"constant\w*",
     ]
 )
 

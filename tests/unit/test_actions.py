@@ -216,6 +216,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "slept 3 hours again and my back is killing me", "faq_relief_overview"),
         first_question(tracker_fixture, "my back hurts, any tips", "faq_relief_overview"),
         first_question(tracker_fixture, "lower back pain relief", "faq_relief_overview"),
+        # How long it has lasted is the article's course of back pain.
+        first_question(tracker_fixture, "my lower back has been hurting for months", "faq_how_long"),
         # A why-question about one of the article's remedies is no request for a diagnosis.
         first_question(tracker_fixture, "why does yoga help with back pain?", "faq_yoga"),
         first_question(tracker_fixture, "why is physical therapy good for a bad back?", "faq_physical_therapy"),
