@@ -1,0 +1,39 @@
+"""RemedyRequest: a question asking how to stop the pain gets the overview of remedies, not an explanation."""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+
+from painfaq.nlu.remedy_request import RemedyRequest
+from tests.harness.nlu_messages import parsed
+
+
+def test_an_explanation_guessed_for_a_request_for_relief_becomes_the_overview() -> None:
+    message = parsed(
+        "I often get stress headaches, backaches and neck aches. I know these are normal, but how can I try to "
+        "eliminate them?",
+        [("faq_signs", 0.7), ("faq_relief_overview", 0.1), ("faq_can_anxiety_cause_back_pain", 0.1)],
+    )
+    RemedyRequest().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
+    assert abs(message.get(INTENT)["confidence"] - 0.8) < 1e-9
+    names = [e["name"] for e in message.get(INTENT_RANKING_KEY)]
+    assert names.index("faq_signs") > names.index("faq_can_anxiety_cause_back_pain")
+
+
+def test_other_questions_and_other_guesses_are_left_alone() -> None:
+    cases = [
+        # Asks how long, not how to stop it ("is there any way to tell how long this will last?").
+        ("I just started having low back pain. Is there any way to tell how long this will last?", "faq_how_long"),
+        # Asks why, not what to do.
+        ("Why does stress make my back ache so much?", "faq_how_anxiety_causes_back_pain"),
+    ]
+    for text, intent in cases:
+        message = parsed(text, [(intent, 0.7), ("faq_relief_overview", 0.3)])
+        RemedyRequest().process([message])
+        assert message.get(INTENT)["name"] == intent, text
+    # A remedy or out of scope guessed for a request for relief is not an explanation.
+    for intent in ("faq_yoga", "out_of_scope"):
+        message = parsed("how can I get rid of this back pain, is yoga worth it?", [(intent, 0.7), ("faq_signs", 0.3)])
+        RemedyRequest().process([message])
+        assert message.get(INTENT)["name"] == intent
