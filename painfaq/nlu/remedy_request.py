@@ -9,8 +9,11 @@ The intent classifier is a bag of n-grams: in "I often get stress headaches, bac
 try to eliminate them?" the words of the complaint outweigh the form of the question, and the answer was the
 signs that pain is stress-related. When the question (painfaq.nlu.focus) asks for a way to stop, cure or ease
 the pain and the classifier's best guess is one of the article's explanations (how anxiety causes pain, its
-signs, how common or how long it is), the overview of what helps takes that guess's place. Measured on the dev
-set of real messages (docs/real-users.md): 3 wrong answers of 25 relief requests became right, nothing else moved.
+signs, how common or how long it is), the overview of what helps takes that guess's place. A search-box query that
+names back pain and nothing else ("lower back pain", "chronic backache") asks the same: every topic's probability
+goes to the overview (the classifier spread it over the warning signs, sleep and the cause, and asked back). Measured
+on the dev set of real messages (docs/real-users.md): 3 wrong answers of 25 relief requests and 4 "did you mean" of 4
+bare queries became right, nothing else moved.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 from painfaq.nlu.focus import focus
 
 RELIEF_INTENT = "faq_relief_overview"
+TOPIC_PREFIX = "faq_"
 # The article's explanations: what they answer is why or how much, never what to do about it.
 EXPLANATION_INTENTS = (
     "faq_signs",
@@ -42,6 +46,15 @@ ASKS_FOR_RELIEF = re.compile(
     r"|is there (a|any) (cure|treatment|remedy)|is there (a|any) way to (stop|cure|fix|ease|relieve|treat|get rid of|make it)"
     r"|what (can|should) i do (about|for|to)|any (tips|remedies)"
     r"|(cure|remedy|treatment|relief) for)\b",
+    re.IGNORECASE,
+)
+
+# A search-box query that names back pain and nothing else ("lower back pain", "chronic backache", "back pain
+# relief"): the person wants to know what helps, and every topic the classifier spread its guess over is part of
+# that answer. A symptom, a place or a cause added ("throbbing", "and leg", "causes") makes it another question.
+BARE_BACK_PAIN_QUERY = re.compile(
+    r"^\W*(my\s+)?((chronic|constant|persistent|bad|severe|terrible|lower|low|upper|mid|middle)\s+)*"
+    r"(back\s*(pain|ache)s?|backaches?)(\s+(relief|help|remedies|treatment))?\W*$",
     re.IGNORECASE,
 )
 
@@ -70,9 +83,14 @@ class RemedyRequest(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not ASKS_FOR_RELIEF.search(focus(text)):
+            if text.startswith("/"):
                 continue
             ranking = [dict(e) for e in message.get(INTENT_RANKING_KEY) or []]
+            if BARE_BACK_PAIN_QUERY.match(text):
+                self._all_topics_to_relief(message, ranking)
+                continue
+            if not ASKS_FOR_RELIEF.search(focus(text)):
+                continue
             if not ranking or ranking[0].get(INTENT_NAME_KEY) not in EXPLANATION_INTENTS:
                 continue
             explanation = ranking.pop(0)
@@ -88,6 +106,24 @@ class RemedyRequest(GraphComponent):
             message.set(INTENT, dict(ranking[0]), add_to_output=True)
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
+
+    @staticmethod
+    def _all_topics_to_relief(message: Message, ranking: List[Dict[Text, Any]]) -> None:
+        """The probability of every article topic goes to the overview; the rest of the ranking keeps its own."""
+        # The safety layers after this component decide red flags and crisis; out of scope or a reply stays as it is.
+        top = str(ranking[0].get(INTENT_NAME_KEY) or "") if ranking else ""
+        if not (top.startswith(TOPIC_PREFIX) or top in ("red_flag", "crisis")):
+            return
+        topics = [e for e in ranking if str(e.get(INTENT_NAME_KEY) or "").startswith(TOPIC_PREFIX)]
+        relief = {INTENT_NAME_KEY: RELIEF_INTENT, PREDICTED_CONFIDENCE_KEY: sum(_confidence(e) for e in topics)}
+        kept = [relief] + [
+            {**e, PREDICTED_CONFIDENCE_KEY: 0.0} if e in topics else e
+            for e in ranking
+            if e.get(INTENT_NAME_KEY) != RELIEF_INTENT
+        ]
+        kept.sort(key=lambda e: -_confidence(e))
+        message.set(INTENT, dict(kept[0]), add_to_output=True)
+        message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
 
 
 def _confidence(entry: Dict[Text, Any]) -> float:
