@@ -40,14 +40,22 @@ def test_other_questions_and_other_guesses_are_left_alone() -> None:
 
 
 def test_a_bare_back_pain_query_gets_the_overview_with_every_topics_probability() -> None:
-    ranking = [("faq_warning_signs", 0.3), ("faq_sleep", 0.2), ("faq_can_anxiety_cause_back_pain", 0.15), ("greet", 0.1)]
+    ranking = [
+        ("faq_warning_signs", 0.3),
+        ("faq_sleep", 0.2),
+        ("faq_can_anxiety_cause_back_pain", 0.15),
+        ("greet", 0.1),
+    ]
     for text in ("lower back pain", "Chronic backache", "back pain relief?"):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
         assert abs(message.get(INTENT)["confidence"] - 0.65) < 1e-9
     # A symptom, a place or a cause added is another question; out of scope stays out of scope.
-    for text, top in (("throbbing lower back pain", "faq_warning_signs"), ("lower back pain causes", "faq_warning_signs")):
+    for text, top in (
+        ("throbbing lower back pain", "faq_warning_signs"),
+        ("lower back pain causes", "faq_warning_signs"),
+    ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
         assert message.get(INTENT)["name"] == top, text
