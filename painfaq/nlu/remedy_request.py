@@ -43,7 +43,8 @@ EXPLANATION_INTENTS = (
 ASKS_FOR_RELIEF = re.compile(
     r"\b(how (can|do|should|could|would) (i|we|you|one) (\w+ ){0,3}?(get rid of|eliminate|stop|cure|fix|ease|relieve|"
     r"treat|manage|deal with|reduce|prevent|overcome|heal|get past|get over|beat|lessen|alleviate)"
-    r"|is there (a|any) (cure|treatment|remedy)|is there (a|any) way to (stop|cure|fix|ease|relieve|treat|get rid of|make it)"
+    r"|is there (a|any) (cure|treatment|remedy)"
+    r"|is there (a|any) way to (stop|cure|fix|ease|relieve|treat|get rid of|make it)"
     r"|what (can|should) i do (about|for|to)|any (tips|remedies)"
     r"|(cure|remedy|treatment|relief) for)\b",
     re.IGNORECASE,
