@@ -26,10 +26,7 @@ import fnmatch
 import re
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
@@ -40,6 +37,7 @@ from painfaq.content.premises import (
     STRESS_WORDS,
     without_other_organs,
 )
+from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
 
@@ -58,11 +56,11 @@ PREMISES = [
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class PremiseGate(GraphComponent):
+class PremiseGate(RuleStep):
     """Declines answers whose premise a longer message never mentions (stress or feelings; a body complaint)."""
 
     def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
+        super().__init__(config)
         self._premises = [
             (
                 list(premise["intents"]),
@@ -76,16 +74,6 @@ class PremiseGate(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"premises": PREMISES}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "PremiseGate":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

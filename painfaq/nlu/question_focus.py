@@ -23,39 +23,20 @@ import hashlib
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from painfaq.nlu import focus as question_focus
 from painfaq.nlu.focus import focus
+from painfaq.nlu.rule_step import RuleStep
 
 ORIGINAL_TEXT_KEY = "original_text"
 
 
-class _TextStep(GraphComponent):
-    """Shared construction for the two text steps (no config, nothing trained)."""
-
-    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
-        self.component_config = config or {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "_TextStep":
-        return cls(config)
-
-
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
-class QuestionFocus(_TextStep):
+class QuestionFocus(RuleStep):
     """Replaces a long message's text by the sentences that ask (the whole text goes to `original_text`)."""
 
     @classmethod
@@ -107,7 +88,7 @@ SHORT_REPLY_INTENTS = [
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RestoreText(_TextStep):
+class RestoreText(RuleStep):
     """Puts the whole message back after the intent classifier has read the focused text."""
 
     @staticmethod

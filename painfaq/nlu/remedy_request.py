@@ -19,16 +19,14 @@ bare queries became right, nothing else moved.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.nlu.focus import focus
+from painfaq.nlu.rule_step import RuleStep
 
 RELIEF_INTENT = "faq_relief_overview"
 TOPIC_PREFIX = "faq_"
@@ -61,25 +59,8 @@ BARE_BACK_PAIN_QUERY = re.compile(
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class RemedyRequest(GraphComponent):
+class RemedyRequest(RuleStep):
     """Answers the overview of remedies instead of an explanation when the question asks how to stop the pain."""
-
-    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
-
-    @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "RemedyRequest":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

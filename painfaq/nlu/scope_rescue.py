@@ -18,16 +18,14 @@ messages more answered right, 1 wrong, 7 out-of-scope messages more given an ans
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import REGION_WORDS, SPEAKS_OF_STRESS, TELLS_OF_VIOLENCE
+from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
@@ -35,25 +33,12 @@ SPEAKS_OF_THE_REGION = re.compile(rf"\b({'|'.join(REGION_WORDS)})\b", re.IGNOREC
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class ScopeRescue(GraphComponent):
+class ScopeRescue(RuleStep):
     """Answers the best topic instead of "out of scope" for a message about stress and a body complaint."""
-
-    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
-        self.component_config = {**self.get_default_config(), **(config or {})}
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"min_topic_confidence": 0.2}
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ScopeRescue":
-        return cls(config)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
