@@ -6,15 +6,14 @@ Without it, the intent classifier still picks *some* intent for "🙂🙂🙂" o
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text, Type
+from typing import Any, Dict, List, Optional, Text, Type
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from painfaq.nlu.rule_step import RuleStep
 
 BAD_INPUT_INTENT = "bad_input"
 LATIN_LETTER = re.compile(r"[A-Za-z]")
@@ -28,7 +27,7 @@ def is_unreadable(text: str, min_letters: int = 2) -> bool:
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class InputGuard(GraphComponent, IntentClassifier):
+class InputGuard(RuleStep, IntentClassifier):
     @classmethod
     def required_components(cls) -> List[Type]:
         return [IntentClassifier]
@@ -37,18 +36,9 @@ class InputGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {"min_letters": 2}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
-        self.min_letters = int(config.get("min_letters", 2))
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[Text, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "InputGuard":
-        return cls(config)
+    def __init__(self, config: Optional[Dict[Text, Any]] = None) -> None:
+        super().__init__(config)
+        self.min_letters = int(self.component_config["min_letters"])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

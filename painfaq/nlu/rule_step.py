@@ -1,5 +1,5 @@
 """The shared construction of the project's rule steps in the NLU pipeline (QuestionFocus, RestoreText,
-PremiseGate, ScopeRescue, RemedyRequest): nothing is trained, the step's config is merged over its defaults, and
+PremiseGate, ScopeRescue, RemedyRequest, InputGuard): nothing is trained, the step's config is merged over its defaults, and
 Rasa builds it the same way to train and to serve."""
 
 from __future__ import annotations
