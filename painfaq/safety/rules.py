@@ -65,6 +65,7 @@ class _Rule:
     unless_near: Tuple[Tuple[str, ...], ...] = ()
     unless_in_message: Tuple[Tuple[str, ...], ...] = ()
     only_if_in_message: Tuple[Tuple[str, ...], ...] = ()
+    only_if_in_story: Tuple[Tuple[str, ...], ...] = ()
     note_if_near: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     note_if_in_sentence: Tuple[Tuple[str, ...], ...] = ()
@@ -94,6 +95,9 @@ def load_safety_content(path: Path = SAFETY_FILE, validate: bool = True) -> Dict
 
 # `only_if_in_message` reads messages of at least this many tokens on their own.
 ONLY_IF_IN_MESSAGE_MIN_TOKENS = 12
+# `only_if_in_story` reads only stories, messages of at least this many tokens (about 30 words): a shorter one
+# leans on the conversation with a back-pain assistant ("fell off the roof", "fever and chills since yesterday").
+ONLY_IF_IN_STORY_MIN_TOKENS = 40
 
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'", "`": "'"})
 
@@ -205,6 +209,7 @@ class SafetyNet:
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
                 unless_in_message=self._phrase_lemmas(raw.get("unless_in_message", [])),
                 only_if_in_message=self._phrase_lemmas(raw.get("only_if_in_message", [])),
+                only_if_in_story=self._phrase_lemmas(raw.get("only_if_in_story", [])),
                 note_if_near=self._phrase_lemmas(raw.get("note_if_near", [])),
                 note_if_in_message=self._phrase_lemmas(raw.get("note_if_in_message", [])),
                 note_if_in_sentence=self._phrase_lemmas(raw.get("note_if_in_sentence", [])),
@@ -467,6 +472,14 @@ class SafetyNet:
             rule.only_if_in_message
             and (len(doc) >= ONLY_IF_IN_MESSAGE_MIN_TOKENS or rule.kind == "crisis")
             and not self._in_message(doc, rule.only_if_in_message)
+        ):
+            return False
+        # A warning sign of back pain in a story that never names the back, hips or legs is no report of one
+        # ("pneumonia three times this year ... very painful", a friend's cancer in a post about loneliness).
+        if (
+            rule.only_if_in_story
+            and len(doc) >= ONLY_IF_IN_STORY_MIN_TOKENS
+            and not self._in_message(doc, rule.only_if_in_story)
         ):
             return False
         return True
