@@ -104,7 +104,9 @@ _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": 
 
 def normalise_text(text: str) -> str:
     """Lower-case and tidy a message so the lemmatizer sees ordinary words."""
-    text = text.translate(_QUOTES).lower()
+    # A post's title glued to its body with no space ("I want to end myselfSAD PAIN", "I just want to be freeI don't
+    # want to..."), as scraped reddit datasets store them: a capital after a lower-case letter starts a word.
+    text = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", text.translate(_QUOTES)).lower()
     text = re.sub(r"([a-z])\1{2,}", r"\1\1", text)  # "bladdder" -> "bladder", "sooo" -> "soo"
     text = re.sub(r"([a-z]{2})([.,;!?:)]+)([a-z])", r"\1\2 \3", text)  # "bladder.also" -> "bladder. also"
     text = re.sub(r"([a-z])([(\[{<]+)", r"\1 \2", text)  # "want to die(<-not sure..." -> "want to die (<-not sure..."

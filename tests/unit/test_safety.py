@@ -248,6 +248,10 @@ def test_empty_and_whitespace(net: SafetyNet) -> None:
     assert normalise_text("I want to die(<-sorry") == "i want to die (<-sorry"
     finding = net.check("I tell myself I want to die(<-not sure if this breaks a rule) and I cry every day")
     assert finding is not None and finding.kind == "crisis"
+    # A post's title glued to its body ("...end myselfSAD PAIN") as scraped datasets store them.
+    assert normalise_text("I want to end myselfSAD PAIN") == "i want to end myself sad pain"
+    finding = net.check("Nobody listens anymoreI want to end myselfSAD PAIN every day")
+    assert finding is not None and finding.kind == "crisis"
 
 
 # ----------------------------------------------------------------------------- replies
