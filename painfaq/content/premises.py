@@ -117,12 +117,15 @@ COMPLAINT_WORDS = REGION_WORDS + [
 # tightness in my stomach", "a sore throat") are not the complaint the article's answers are about: the word counts
 # only without such an organ a few words before or after it. "My chest and back are tight" keeps "back".
 _OTHER_ORGANS = (
-    r"(throat|chest|stomach|tummy|guts?|belly|bowels?|abdomen|abdominal|jaw|head|eyes?|ears?|bladder|heart|diaphragm)"
+    r"(throat|chest|stomach|tummy|guts?|belly|bowels?|abdomen|abdominal|jaw|head|eyes?|ears?|bladder|heart|diaphragm|"
+    r"face|forehead|temples?|teeth)"
 )
 _GENERIC_COMPLAINT = r"(tight\w*|knots?|aches?|aching|sore\w*|stiff\w*|tense|tension)"
 _OTHER_ORGAN_COMPLAINT = re.compile(
     rf"\b(?P<organ>{_OTHER_ORGANS}\b(?:\W+\w+){{0,3}}?\W+){_GENERIC_COMPLAINT}\b"
-    rf"|\b{_GENERIC_COMPLAINT}(?P<after>(?:\W+(?:in|of|my|the|his|her|a|an|and))*\W+{_OTHER_ORGANS})\b",
+    rf"|\b{_GENERIC_COMPLAINT}(?P<after>(?:\W+(?:in|of|my|the|his|her|a|an|and|all|over|around|across))*\W+{_OTHER_ORGANS})\b"
+    # "tension headaches", "tense migraines": the head's complaint, not the back's
+    rf"|\b{_GENERIC_COMPLAINT}(?P<head>[\s-]+(?:headaches?|migraines?))\b",
     re.IGNORECASE,
 )
 
@@ -130,7 +133,7 @@ _OTHER_ORGAN_COMPLAINT = re.compile(
 def without_other_organs(text: str) -> str:
     """The text with the complaint words that belong to another organ blanked out."""
     return _OTHER_ORGAN_COMPLAINT.sub(
-        lambda m: m.group("organ") + "_" if m.group("organ") else "_" + m.group("after"), text
+        lambda m: m.group("organ") + "_" if m.group("organ") else "_" + (m.group("after") or m.group("head")), text
     )
 
 

@@ -224,3 +224,21 @@ def test_tightness_or_knots_of_another_organ_are_not_a_body_complaint() -> None:
     message = parsed(back, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_tension_of_the_head_face_or_jaw_is_not_a_body_complaint() -> None:
+    head = (
+        "Every morning since the new job I wake up with tension all over my face and a tension headache above one eye, "
+        "and I keep grinding my teeth. Is this stress? Any help would be great."
+    )
+    message = parsed(head, [("faq_muscle_tension", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+
+    neck = (
+        "Every morning since the new job I wake up with a tension headache and my neck and shoulders are stiff "
+        "and sore, and I keep grinding my teeth. Is this stress? Any help would be great."
+    )
+    message = parsed(neck, [("faq_muscle_tension", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_muscle_tension"
