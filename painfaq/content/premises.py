@@ -280,16 +280,43 @@ def names_another_cause(text: str) -> bool:
     return not SPEAKS_OF_STRESS.search(cause) and not SPEAKS_OF_THE_BODY.search(cause)
 
 
+# "What supplements help with the tension headaches caused by stress?", "Can medication help?", "what pill?": a
+# question which medicine to take. The article names no medicine (the labelling guide: drugs and doses are out of
+# scope). One that also asks how to treat the pain ("How to treat it? Which medication?") keeps its first question.
+_MEDICINES = (
+    r"(pills?|medications?|medicines?|meds|supplements?|drugs?|tablets?|painkillers?|pain killers?|"
+    r"muscle relax(ers?|ants?)|vitamins?|antidepressants?)"
+)
+_ASKS_FOR_A_MEDICINE = re.compile(
+    rf"\b(what|which)\s+((kind|type|sort)\s+of\s+)?{_MEDICINES}\b"
+    rf"|\b(can|could|does|do|will|would|should)\s+(a\s+|any\s+|the\s+|some\s+)?{_MEDICINES}\s+(help|work)\b"
+    r"|\bwhat\s+(can|should|do)\s+i\s+take\b",
+    re.IGNORECASE,
+)
+_ASKS_TO_TREAT = re.compile(r"\b(treat\w*|reliev\w*|relief)\b", re.IGNORECASE)
+
+
+def asks_for_a_medicine(text: str) -> bool:
+    """The message asks which medicine to take, and not how to treat or relieve the pain or about a remedy."""
+    return (
+        bool(_ASKS_FOR_A_MEDICINE.search(text))
+        and not _ASKS_TO_TREAT.search(text)
+        and not NAMES_A_REMEDY.search(text)
+    )
+
+
 def missing_premise(text: str, topic: str) -> Optional[str]:
     """What a question asked on its own (nothing said before it) leaves out that the topic's answer takes for
     granted, or None: "anxiety alone" (stress named, no body complaint), "stress" (a mechanism topic for a
     message that names no stress: "why does my back hurt?" is not told how anxiety tenses muscles), "another cause"
     ("does Covid cause back pain?"), "a diagnosis" ("why does my back hurt when I bend over?"), "neck or shoulders
-    alone", "another condition" ("how do I relieve sciatica?") or "a question" ("Working makes my back hurt."). A
-    question that points at its complaint ("how common is it?", "is this stress?") leaves nothing out, unless it names
-    no stress at all and asks why or names only the neck or shoulders."""
+    alone", "another condition" ("how do I relieve sciatica?"), "a medicine" ("what supplements help?") or "a
+    question" ("Working makes my back hurt."). A question that points at its complaint ("how common is it?", "is this
+    stress?") leaves nothing out, unless it names no stress at all and asks why or names only the neck or shoulders."""
     if neck_or_shoulders_alone(text):
         return "neck or shoulders alone"
+    if asks_for_a_medicine(text):
+        return "a medicine"
     if asks_why_it_hurts(text):
         return "a diagnosis"
     if only_tells_a_complaint(text):

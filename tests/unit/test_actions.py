@@ -185,6 +185,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # An ache told, nothing asked, nothing the article links it to: what the person wants is unknown.
         ("Working makes my back hurt.", "faq_can_anxiety_cause_back_pain"),
         ("my extreme lower back pain", "faq_relief_overview"),
+        # Which medicine to take: the article names none.
+        ("What supplements help with the muscle tension in my neck caused by stress?", "faq_muscle_tension"),
+        ("my back aches from stress all the time. can medication help?", "faq_relief_overview"),
     ):
         messages, _ = run(ActionAnswerFaq(), first_question(tracker_fixture, text, intent))
         assert messages[0]["custom"]["type"] == "out_of_scope", text
@@ -221,6 +224,10 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # A why-question about one of the article's remedies is no request for a diagnosis.
         first_question(tracker_fixture, "why does yoga help with back pain?", "faq_yoga"),
         first_question(tracker_fixture, "why is physical therapy good for a bad back?", "faq_physical_therapy"),
+        # A medicine named next to the question how to treat it keeps the question.
+        first_question(
+            tracker_fixture, "how do I treat back pain from stress? which medication do people use?", "faq_relief_overview"
+        ),
         # The neck or shoulders with stress named, or with the back: the article's subject.
         first_question(tracker_fixture, "my neck gets so stiff when I'm stressed, what helps?", "faq_relief_overview"),
         first_question(
