@@ -299,9 +299,7 @@ _ASKS_TO_TREAT = re.compile(r"\b(treat\w*|reliev\w*|relief)\b", re.IGNORECASE)
 def asks_for_a_medicine(text: str) -> bool:
     """The message asks which medicine to take, and not how to treat or relieve the pain or about a remedy."""
     return (
-        bool(_ASKS_FOR_A_MEDICINE.search(text))
-        and not _ASKS_TO_TREAT.search(text)
-        and not NAMES_A_REMEDY.search(text)
+        bool(_ASKS_FOR_A_MEDICINE.search(text)) and not _ASKS_TO_TREAT.search(text) and not NAMES_A_REMEDY.search(text)
     )
 
 

@@ -226,7 +226,9 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "why is physical therapy good for a bad back?", "faq_physical_therapy"),
         # A medicine named next to the question how to treat it keeps the question.
         first_question(
-            tracker_fixture, "how do I treat back pain from stress? which medication do people use?", "faq_relief_overview"
+            tracker_fixture,
+            "how do I treat back pain from stress? which medication do people use?",
+            "faq_relief_overview",
         ),
         # The neck or shoulders with stress named, or with the back: the article's subject.
         first_question(tracker_fixture, "my neck gets so stiff when I'm stressed, what helps?", "faq_relief_overview"),
