@@ -146,7 +146,7 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         component = cls.create(config, model_storage, resource, execution_context)
         try:
             with model_storage.read_from(resource) as directory:
-                component._model = joblib.load(directory / MODEL_FILE)
+                component._model = safety_model.ready_to_serve(joblib.load(directory / MODEL_FILE))
         except (ValueError, FileNotFoundError):
             logger.warning("Safety net: no learned layer in this model; the intent classifier's guess is used instead")
         _ = component.net

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Dict, List, Sequence
 
+import numpy as np
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_union
@@ -49,6 +50,14 @@ def label_for(intent: str) -> str:
 
 def fit(texts: Sequence[str], intents: Sequence[str], c: float = 30.0) -> Pipeline:
     return build(c).fit(list(texts), [label_for(i) for i in intents])
+
+
+def ready_to_serve(model: Pipeline) -> Pipeline:
+    """The fitted classifier's coefficients in column-major order (no copy per message; see
+    painfaq.nlu.intent_classifier.serving_layout)."""
+    classifier = model.named_steps["classifier"]
+    classifier.coef_ = np.asfortranarray(classifier.coef_)
+    return model
 
 
 def probabilities(model: Pipeline, text: str) -> Dict[str, float]:

@@ -71,6 +71,7 @@ def test_the_fitted_classifier_survives_persist_and_load_without_skops(tmp_path)
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
+    from scipy.sparse import csr_matrix
 
     storage = LocalModelStorage(tmp_path)
     resource = Resource("linear")
@@ -86,6 +87,10 @@ def test_the_fitted_classifier_survives_persist_and_load_without_skops(tmp_path)
     loaded = LinearIntentClassifier.load(config, storage, resource, context)
     assert list(loaded.clf.classes_) == list(trained.clf.classes_)
     assert np.abs(loaded.clf.predict_proba(features) - trained.clf.predict_proba(features)).max() < 1e-12
+    # Column-major once loaded, so scoring a sparse message does not copy the coefficient matrix.
+    assert loaded.clf.coef_.T.flags["C_CONTIGUOUS"] and not trained.clf.coef_.T.flags["C_CONTIGUOUS"]
+    sparse = csr_matrix(features)
+    assert np.abs(loaded.clf.predict_proba(sparse) - trained.clf.predict_proba(sparse)).max() < 1e-12
 
     # Serving the project's model never imports skops (1.7 s of a Rasa process's start).
     probe = (

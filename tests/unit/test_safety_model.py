@@ -72,6 +72,22 @@ def test_the_layer_is_persisted_and_loaded_with_the_model(trained: Any):
     assert set(p) == {"crisis", "red_flag", "other"} and abs(sum(p.values()) - 1.0) < 1e-6
 
 
+def test_the_loaded_layer_scores_without_copying_its_coefficients(trained: Any):
+    """Column-major coefficients: scipy multiplies by `coef_.T` in place instead of copying it per message."""
+    import copy
+
+    import numpy as np
+
+    classifier = trained._model.named_steps["classifier"]
+    assert classifier.coef_.T.flags["C_CONTIGUOUS"]
+    row_major = copy.deepcopy(trained._model)
+    row_major.named_steps["classifier"].coef_ = np.ascontiguousarray(classifier.coef_)
+    text = "I can't go on like this, my back hurts and nothing helps"
+    assert safety_model.probabilities(trained._model, text) == pytest.approx(
+        safety_model.probabilities(row_major, text)
+    )
+
+
 def test_the_classifiers_crisis_guess_on_a_fragment_is_set_aside(trained: Any):
     message = parsed(
         "I don't want drugs and I don't want surgery for my back, so what's the point?",
