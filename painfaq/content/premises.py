@@ -130,10 +130,31 @@ _OTHER_ORGAN_COMPLAINT = re.compile(
 )
 
 
+# Figures of speech that name the back, neck or shoulders ("I always have to look over my shoulder", "the weight of
+# the world on our shoulders", "my boss is breathing down my neck", "she talks behind my back", "a pain in the neck"):
+# no body complaint. On the dev set of real messages 4 out-of-scope posts whose only region word stood in one were given
+# article content or "did you mean"; no answerable message lost its only complaint word to one.
+_POSSESSIVE = r"(my|his|her|their|your|our)"
+_FIGURE_OF_SPEECH = re.compile(
+    rf"\b(over {_POSSESSIVE} shoulders?|weight (of the world )?(off|on|from) {_POSSESSIVE} shoulders?|on our shoulders"
+    rf"|world on {_POSSESSIVE} shoulders?|cold shoulder|shoulders? to cry on|chip on {_POSSESSIVE} shoulders?"
+    rf"|head on {_POSSESSIVE} shoulders|breath(e|es|ing) down {_POSSESSIVE} necks?|pain in the (neck|ass|butt|arse)"
+    rf"|up to {_POSSESSIVE} necks?|stick(ing)? {_POSSESSIVE} necks? out|risk(ing)? {_POSSESSIVE} necks?|neck and neck"
+    rf"|stab\w* (me |him |her |us |them )?in the back|behind {_POSSESSIVE} backs?|get off {_POSSESSIVE} back)\b",
+    re.IGNORECASE,
+)
+
+
+def without_figures_of_speech(text: str) -> str:
+    """The text with the figures of speech that name the back, neck or shoulders blanked out."""
+    return _FIGURE_OF_SPEECH.sub("_", text)
+
+
 def without_other_organs(text: str) -> str:
-    """The text with the complaint words that belong to another organ blanked out."""
+    """The text with the complaint words that belong to another organ, or to a figure of speech, blanked out."""
     return _OTHER_ORGAN_COMPLAINT.sub(
-        lambda m: m.group("organ") + "_" if m.group("organ") else "_" + (m.group("after") or m.group("head")), text
+        lambda m: m.group("organ") + "_" if m.group("organ") else "_" + (m.group("after") or m.group("head")),
+        without_figures_of_speech(text),
     )
 
 
@@ -311,6 +332,7 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
     alone", "another condition" ("how do I relieve sciatica?"), "a medicine" ("what supplements help?") or "a
     question" ("Working makes my back hurt."). A question that points at its complaint ("how common is it?", "is this
     stress?") leaves nothing out, unless it names no stress at all and asks why or names only the neck or shoulders."""
+    text = without_figures_of_speech(text)
     if neck_or_shoulders_alone(text):
         return "neck or shoulders alone"
     if asks_for_a_medicine(text):

@@ -24,7 +24,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.content.premises import REGION_WORDS, SPEAKS_OF_STRESS, TELLS_OF_VIOLENCE
+from painfaq.content.premises import REGION_WORDS, SPEAKS_OF_STRESS, TELLS_OF_VIOLENCE, without_figures_of_speech
 from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -43,7 +43,8 @@ class ScopeRescue(RuleStep):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
-            if text.startswith("/") or not (SPEAKS_OF_STRESS.search(text) and SPEAKS_OF_THE_REGION.search(text)):
+            region_told = SPEAKS_OF_THE_REGION.search(without_figures_of_speech(text))
+            if text.startswith("/") or not (SPEAKS_OF_STRESS.search(text) and region_told):
                 continue
             if TELLS_OF_VIOLENCE.search(text):
                 continue

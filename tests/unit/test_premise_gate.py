@@ -242,3 +242,19 @@ def test_tension_of_the_head_face_or_jaw_is_not_a_body_complaint() -> None:
     message = parsed(neck, [("faq_muscle_tension", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_muscle_tension"
+
+
+def test_a_figure_of_speech_that_names_the_back_neck_or_shoulders_is_not_a_body_complaint() -> None:
+    for story in (
+        "I have panic attacks constantly and always have to look over my shoulder. What can I do to feel better?",
+        "My manager is breathing down my neck all day and the panic never stops. What can I do to feel better?",
+        "People talk behind my back at school and I feel anxious all the time. What can I do to feel better?",
+    ):
+        message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", story
+
+    literal = "My manager is breathing down my neck all day and now my neck is stiff. What can I do to feel better?"
+    message = parsed(literal, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"

@@ -66,3 +66,13 @@ def test_a_story_of_violence_by_someone_else_is_not_rescued() -> None:
     )
     ScopeRescue().process([simile])
     assert simile.get(INTENT)["name"] == "faq_breathing"
+
+
+def test_a_figure_of_speech_is_not_the_region() -> None:
+    ranking = [("out_of_scope", 0.6), ("faq_relief_overview", 0.3), ("faq_exercise", 0.1)]
+    message = parsed("I'm so stressed, my boss is breathing down my neck every day. How do I cope?", ranking)
+    ScopeRescue().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
+    message = parsed("I'm so stressed at work and my neck is stiff every day. How do I cope?", ranking)
+    ScopeRescue().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
