@@ -132,8 +132,8 @@ _OTHER_ORGAN_COMPLAINT = re.compile(
 
 # Figures of speech that name the back, neck or shoulders ("I always have to look over my shoulder", "the weight of
 # the world on our shoulders", "my boss is breathing down my neck", "she talks behind my back", "a pain in the neck"):
-# no body complaint. On the dev set of real messages 4 out-of-scope posts whose only region word stood in one were given
-# article content or "did you mean"; no answerable message lost its only complaint word to one.
+# no body complaint. On the dev set of real messages this declined 3 out-of-scope posts that had been given article
+# content or "did you mean"; no answerable message was lost.
 _POSSESSIVE = r"(my|his|her|their|your|our)"
 _FIGURE_OF_SPEECH = re.compile(
     rf"\b(over {_POSSESSIVE} shoulders?|weight (of the world )?(off|on|from) {_POSSESSIVE} shoulders?|on our shoulders"
