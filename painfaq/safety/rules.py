@@ -63,6 +63,8 @@ class _Rule:
     followed_by_any: Tuple[Tuple[str, ...], ...]
     skip_general_questions: bool
     unless_near: Tuple[Tuple[str, ...], ...] = ()
+    unless_in_sentence_before: Tuple[Tuple[str, ...], ...] = ()
+    recent_in_sentence: Tuple[Tuple[str, ...], ...] = ()
     unless_in_message: Tuple[Tuple[str, ...], ...] = ()
     only_if_in_message: Tuple[Tuple[str, ...], ...] = ()
     only_if_in_story: Tuple[Tuple[str, ...], ...] = ()
@@ -209,6 +211,8 @@ class SafetyNet:
                 followed_by_any=self._phrase_lemmas(raw.get("followed_by_any", [])),
                 skip_general_questions=bool(raw.get("skip_general_questions", False)),
                 unless_near=self._phrase_lemmas(raw.get("unless_near", [])),
+                unless_in_sentence_before=self._phrase_lemmas(raw.get("unless_in_sentence_before", [])),
+                recent_in_sentence=self._phrase_lemmas(raw.get("recent_in_sentence", [])),
                 unless_in_message=self._phrase_lemmas(raw.get("unless_in_message", [])),
                 only_if_in_message=self._phrase_lemmas(raw.get("only_if_in_message", [])),
                 only_if_in_story=self._phrase_lemmas(raw.get("only_if_in_story", [])),
@@ -465,6 +469,8 @@ class SafetyNet:
             return False
         if rule.unless_near and self._near(doc, m, rule.unless_near):
             return False
+        if rule.unless_in_sentence_before and self._told_after_history(doc, m):
+            return False
         if rule.unless_in_message and self._in_message(doc, rule.unless_in_message):
             return False
         # A short message leans on the conversation ("had cancer" after a question about back pain): only a
@@ -538,6 +544,26 @@ class SafetyNet:
         while last < len(lemmas) and last - m.end < window and lemmas[last] not in _SENTENCE_ENDS:
             last += 1
         return _contains(lemmas[first:last], phrases)
+
+    def _told_after_history(self, doc: Doc, m: _Match) -> bool:
+        """The sentence just before the match's own dates what it tells ("I was in accident several years ago. Broke
+        neck and busted spine."), and the match's sentence names nothing recent of its own ("Yesterday I fell again")."""
+        lemmas = doc.user_data[_LEMMAS]
+        start = m.start
+        while start > 0 and lemmas[start - 1] not in _SENTENCE_ENDS:
+            start -= 1
+        end = m.end
+        while end < len(lemmas) and lemmas[end] not in _SENTENCE_ENDS:
+            end += 1
+        if _contains(lemmas[start:end], m.rule.recent_in_sentence):
+            return False
+        before_end = start
+        while before_end > 0 and lemmas[before_end - 1] in _SENTENCE_ENDS:
+            before_end -= 1
+        before_start = before_end
+        while before_start > 0 and lemmas[before_start - 1] not in _SENTENCE_ENDS:
+            before_start -= 1
+        return before_end > before_start and _contains(lemmas[before_start:before_end], m.rule.unless_in_sentence_before)
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
         """'can anxiety cause chest tightness?' / 'can a uti cause back pain?': a cue such as 'cause' near the
