@@ -4,7 +4,9 @@ The intent classifier is a bag of n-grams: in a 150-word story about a house mov
 visit, the eight words of the actual question ("I've heard yoga can help. Is that true?") are drowned.
 `focus` keeps the question sentences (the last three at most: people often ask several) and the
 sentence before the first of them when it leans on it ("is that true?", "what can I do about it?");
-short messages are left as they are. Measured on the dev set of real messages (docs/real-users.md).
+short messages are left as they are. A forum or reddit post's title ("Muscle relaxation?", "Shoulder muscle pain
+after stress") names what the post is about, so it is kept in front of the questions. Measured on the dev set of real
+messages (docs/real-users.md).
 """
 
 from __future__ import annotations
@@ -44,6 +46,9 @@ _TOPIC_WORDS = re.compile(
 )
 # How many story sentences with topic words join questions that have none.
 MAX_TOPIC_SENTENCES = 2
+# A post's title: a short first line followed by a blank line, as forums and reddit store "Title\n\nbody".
+_TITLE = re.compile(r"^\s*([^\n]{3,120})\n\s*\n")
+MAX_TITLE_WORDS = 14
 
 
 def sentences(text: str) -> List[str]:
@@ -56,7 +61,16 @@ def is_question(sentence: str) -> bool:
 
 
 def focus(text: str) -> str:
-    """The part of `text` that asks; `text` itself when it is short or asks nothing recognisable."""
+    """The part of `text` that asks, after the post's title if it has one; `text` itself when it is short."""
+    focused = _questions(text)
+    title = _TITLE.match(text)
+    if focused == text or title is None or len(title.group(1).split()) > MAX_TITLE_WORDS:
+        return focused
+    heading = title.group(1).strip()
+    return focused if focused.startswith(heading) else f"{heading} {focused}"
+
+
+def _questions(text: str) -> str:
     parts = sentences(text)
     if len(parts) < MIN_SENTENCES and len(text.split()) < MIN_WORDS:
         return text

@@ -135,3 +135,15 @@ def test_questions_without_topic_words_take_the_story_sentences_that_have_them()
     # A question that names the topic stands alone as before.
     plain = "I moved house. Work was hectic. My boss left. My sister visited. Does yoga actually help with back pain like mine?"
     assert focus(plain) == "Does yoga actually help with back pain like mine?"
+
+
+def test_a_posts_title_is_kept_in_front_of_its_questions():
+    post = "Shoulder knots from stress\n\n" + STORY
+    assert focus(post) == "Shoulder knots from stress I've heard yoga can help. Is that true?"
+    # A title that is itself the question kept is not repeated; a long first paragraph is no title.
+    asked = "Does stress cause back pain?\n\n" + STORY
+    assert focus(asked).count("Does stress cause back pain?") == 1
+    long_first_line = "I have had back pain for years and it gets worse every single time my boss shouts at me in meetings\n\n" + STORY
+    assert focus(long_first_line) == focus(STORY)
+    # Short messages stay whole, title or not.
+    assert focus("Back pain\n\ndoes yoga help") == "Back pain\n\ndoes yoga help"
