@@ -636,3 +636,20 @@ def test_a_crisis_rule_with_a_message_condition_reads_short_messages_too(net: Sa
     assert finding is not None and finding.kind == "crisis"
     # A red-flag rule still leans on the conversation when the message is short ("had cancer" after a question).
     assert net.check("I had cancer") is not None
+
+
+def test_safety_rules_have_no_duplicate_keys():
+    """YAML keeps the last of two equal keys silently: a second `unless_preceded_by` in one rule would drop the first."""
+
+    class _StrictLoader(yaml.SafeLoader):
+        pass
+
+    def _mapping(loader: yaml.SafeLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
+        keys = [loader.construct_object(key, deep=deep) for key, _ in node.value]
+        duplicated = {key for key in keys if keys.count(key) > 1}
+        assert not duplicated, f"duplicate keys {duplicated} at line {node.start_mark.line + 1}"
+        return yaml.SafeLoader.construct_mapping(loader, node, deep=deep)
+
+    _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
+    with open(SAFETY_FILE, encoding="utf-8") as fh:
+        assert yaml.load(fh, Loader=_StrictLoader)
