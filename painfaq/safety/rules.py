@@ -563,7 +563,9 @@ class SafetyNet:
         before_start = before_end
         while before_start > 0 and lemmas[before_start - 1] not in _SENTENCE_ENDS:
             before_start -= 1
-        return before_end > before_start and _contains(lemmas[before_start:before_end], m.rule.unless_in_sentence_before)
+        return before_end > before_start and _contains(
+            lemmas[before_start:before_end], m.rule.unless_in_sentence_before
+        )
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
         """'can anxiety cause chest tightness?' / 'can a uti cause back pain?': a cue such as 'cause' near the

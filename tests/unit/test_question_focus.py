@@ -143,7 +143,10 @@ def test_a_posts_title_is_kept_in_front_of_its_questions():
     # A title that is itself the question kept is not repeated; a long first paragraph is no title.
     asked = "Does stress cause back pain?\n\n" + STORY
     assert focus(asked).count("Does stress cause back pain?") == 1
-    long_first_line = "I have had back pain for years and it gets worse every single time my boss shouts at me in meetings\n\n" + STORY
+    long_first_line = (
+        "I have had back pain for years and it gets worse every single time my boss shouts at me in meetings\n\n"
+        + STORY
+    )
     assert focus(long_first_line) == focus(STORY)
     # Short messages stay whole, title or not.
     assert focus("Back pain\n\ndoes yoga help") == "Back pain\n\ndoes yoga help"
