@@ -104,6 +104,14 @@ ONLY_IF_IN_STORY_MIN_TOKENS = 40
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"', "\u00b4": "'", "`": "'"})
 
 
+# Words written with a letter starred out, as trigger warnings and moderated forums write them.
+_CENSORED = (
+    (re.compile(r"\bs[u*][i*]c[i*]d(e|al)\b"), r"suicid\1"),
+    (re.compile(r"\bk[i*]ll(s|ing|ed)?\b"), r"kill\1"),
+    (re.compile(r"\bunal[i*]ve\b"), "unalive"),
+)
+
+
 def normalise_text(text: str) -> str:
     """Lower-case and tidy a message so the lemmatizer sees ordinary words."""
     # A post's title glued to its body with no space ("I want to end myselfSAD PAIN", "I just want to be freeI don't
@@ -115,6 +123,8 @@ def normalise_text(text: str) -> str:
     text = re.sub(r"(\d)(lbs?|kgs?|kilos?|pounds?|st)\b", r"\1 \2", text)  # "10lbs" -> "10 lbs"
     text = re.sub(r"(^|\s)[-*\u2022]+(?=[a-z])", r"\1- ", text)  # list bullets: "-chest pain" -> "- chest pain"
     text = re.sub(r"\b(my|your|him|her|them) (self|selves)\b", r"\1\2", text)  # "hurt my self" -> "hurt myself"
+    for censored, word in _CENSORED:  # "TW: brief mention of su*cide", "k*ll myself"
+        text = censored.sub(word, text)
     text = re.sub(r"\s+", " ", text)
     return text.strip()
 
