@@ -152,15 +152,3 @@ def test_a_weak_cue_alone_does_not_let_the_layer_give_the_crisis_reply(trained: 
     assert net.has_crisis_cue("is this life even worth being alive for")
     # One family of words, twice, is still one weak cue.
     assert not net.has_crisis_cue("flying was a living hell; now I'm living a life free of that fear")
-
-
-def test_crisis_cues_count_only_in_their_crisis_sense(trained: Any):
-    """Pills, waking up and being attacked are in many ordinary posts; the cue is the crisis sense of them (on the dev
-    set of real messages these words alone gave the crisis reply to seven ordinary posts)."""
-    net = trained.net
-    assert not net.has_crisis_cue("my mum has taken my pills off me and says I'm addicted to the pain killers")
-    assert not net.has_crisis_cue("it's 4am and I miss how we'd slowly wake up together")
-    assert not net.has_crisis_cue("I feel like everyone and everything is attacking me")
-    assert net.has_crisis_cue("I took all my pills last night")
-    assert net.has_crisis_cue("honestly I just don't want to wake up tomorrow")
-    assert net.has_crisis_cue("sometimes I want to attack people when the pain flares")
