@@ -129,6 +129,16 @@ def normalise_text(text: str) -> str:
     return text.strip()
 
 
+def _shorthand_expander(table: Dict[str, str]) -> Callable[[str], str]:
+    """Chat shorthand written out (`typos.shorthand`: "gonna" -> "going to", "w/o" -> "without", "rn" -> "right now"):
+    the tokenizer splits "gonna" into "gon" "na" and keeps "w/o" whole, so no lemma correction can reach them."""
+    if not table:
+        return lambda text: text
+    words = sorted(table, key=len, reverse=True)
+    pattern = re.compile(r"(?<![\w/])(" + "|".join(re.escape(w) for w in words) + r")(?![\w/])")
+    return lambda text: pattern.sub(lambda m: table[m.group(1)], text)
+
+
 def _edit_distance_at_most_one(a: str, b: str) -> bool:
     """True if a and b differ by at most one insert, delete, substitution or adjacent swap."""
     if a == b:
@@ -177,6 +187,7 @@ class SafetyNet:
         self._neg_clause_starters: Set[str] = set(negation.get("clause_starters", []))
         self._neg_double_cues: Set[str] = set(negation.get("double_negative_cues", []))
         self._corrections: Dict[str, str] = {str(k): str(v) for k, v in typos.get("corrections", {}).items()}
+        self._shorthand = _shorthand_expander({str(k): str(v) for k, v in typos.get("shorthand", {}).items()})
         fuzzy = typos.get("fuzzy", {})
         self._fuzzy_targets: List[str] = list(fuzzy.get("targets", []))
         self._fuzzy_min: int = int(fuzzy.get("min_length", 6))
@@ -337,7 +348,7 @@ class SafetyNet:
 
     # ------------------------------------------------------------------ analysis
     def _analyse(self, text: str) -> Doc:
-        doc = self.nlp(normalise_text(text))
+        doc = self.nlp(self._shorthand(normalise_text(text)))
         for token in doc:
             lemma = self._normalise_lemma(token.lower_, token.lemma_)
             if lemma != token.lemma_:

@@ -210,6 +210,26 @@ def test_typos_case_and_punctuation(net: SafetyNet, text: str, kind: str) -> Non
     assert finding is not None and finding.kind == kind
 
 
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("im gonna end it tonight", "crisis"),
+        ("my kids would be better off w/o me", "crisis"),
+        ("cant breathe rn and my back hurts", "red_flag"),
+    ],
+)
+def test_chat_shorthand_is_written_out(net: SafetyNet, text: str, kind: str) -> None:
+    finding = net.check(text)
+    assert finding is not None and finding.kind == kind
+
+
+def test_chat_shorthand_is_whole_words_only(net: SafetyNet) -> None:
+    # "w/o" inside "w/out", "rn" inside "turn", "bc" inside "abc": nothing is rewritten, nothing found.
+    assert net.check("I turn my head w/out pain now, abc exercises helped my back") is None
+    # "fell off a ladder last yr": "yr" is "year", so the fall is history (the note, not the urgent reply).
+    assert net.check("my friend fell off a ladder last yr and broke her tailbone, she's fine now") is None
+
+
 def test_fuzzy_correction_leaves_known_words_alone(net: SafetyNet) -> None:
     assert net.check("fewer bad days since yoga") is None
     assert net.check("I used to be a dancer") is None
