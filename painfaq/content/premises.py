@@ -70,7 +70,8 @@ _BODY_PARTS_BEHIND = (
     "neck|necks|head|heads|knee|knees|leg|legs|thigh|thighs|throat|arm|arms|hand|hands|skull|calf|calves|rib|ribs|"
     "ribcage|body|eye|eyes|tongue|heel|heels|ankle|ankles|shoulder|shoulders"
 )
-BACK_AS_BODY = "".join(f"(?<!{word} )" for word in _NOT_AFTER) + (
+# Each word whole: without the boundary "is" would also match the end of "this" ("is this back pain from stress?").
+BACK_AS_BODY = "".join(rf"(?<!\b{word} )" for word in _NOT_AFTER) + (
     r"backs?(?!\s+(to|home|then|in|into|and forth|up|from|again|at|around|with|now|together|down)\b)"
     rf"(?!\s+of\s+(the|his|her|their|our|a|an|that|this|my|your|its)\s+(?!({_BODY_PARTS_BEHIND})\b))"
 )
@@ -78,6 +79,9 @@ BACK_AS_BODY = "".join(f"(?<!{word} )" for word in _NOT_AFTER) + (
 # The parts of the body the article is about: the back, the neck and the shoulders.
 REGION_WORDS = [
     BACK_AS_BODY,
+    # "I get back pain when I'm stressed", "do you get back spasms?": "back" right before a pain word is the body, whatever
+    # verb stands before it ("get back to work" is not).
+    r"backs?(?=\s+(pains?|aches?|aching|spasms?|problems?|issues?|injur\w*|muscles?|stiffness|tension|knots?)\b)",
     # "I hurt my back at work": after a possessive or "lower"/"upper", "back" is the body whatever follows it.
     r"(?<=\bmy )backs?",
     r"(?<=\blower )back",
