@@ -258,3 +258,23 @@ def test_a_figure_of_speech_that_names_the_back_neck_or_shoulders_is_not_a_body_
     message = parsed(literal, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_back_pain_after_this_or_get_is_a_body_complaint() -> None:
+    # "is " must be a whole word: it also ends "this " ("is this back pain..."); "get back" is the phrasal verb only
+    # when no pain word follows ("I get back pain when I'm anxious" vs "I get back to work").
+    for text in (
+        "is this back pain all in my head? the doctor said there's nothing on the x ray but I'm real anxious all the time",
+        "how many people get back pain from anxiety, is it common or is it just me, I feel like nobody else has this",
+    ):
+        message = parsed(text, [("faq_can_anxiety_cause_back_pain", 0.8), ("out_of_scope", 0.2)])
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain", text
+
+    story = (
+        "I was anxious all week and finally got back to work on Monday, but then the panic came back in the evening. "
+        "What can I do to feel better?"
+    )
+    message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "out_of_scope"
