@@ -203,22 +203,13 @@ def test_levels_per_category(net: SafetyNet) -> None:
         ("bak pain and cant controll my bladder", "red_flag"),
         ("fevr and chils", "red_flag"),
         ("I’ve lost 10lbs without trying", "red_flag"),
-    ],
-)
-def test_typos_case_and_punctuation(net: SafetyNet, text: str, kind: str) -> None:
-    finding = net.check(text)
-    assert finding is not None and finding.kind == kind
-
-
-@pytest.mark.parametrize(
-    ("text", "kind"),
-    [
+        # chat shorthand, written out before the message is read (typos.shorthand)
         ("im gonna end it tonight", "crisis"),
         ("my kids would be better off w/o me", "crisis"),
         ("cant breathe rn and my back hurts", "red_flag"),
     ],
 )
-def test_chat_shorthand_is_written_out(net: SafetyNet, text: str, kind: str) -> None:
+def test_typos_case_and_punctuation(net: SafetyNet, text: str, kind: str) -> None:
     finding = net.check(text)
     assert finding is not None and finding.kind == kind
 
