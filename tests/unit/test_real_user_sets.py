@@ -32,10 +32,14 @@ def words(text: str) -> str:
 def training_texts() -> List[str]:
     texts = []
     for path in sorted((REPO_ROOT / "data").rglob("*.yml")):
-        for block in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("nlu", []) or []:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for block in document.get("nlu", []) or []:
             for line in str(block.get("examples", "")).splitlines():
                 if line.strip().startswith("- "):
                     texts.append(words(re.sub(r"\[([^\]]+)\]\([^)]+\)", r"\1", line.strip()[2:])))
+        # The scope model's written examples (data/scope) are training data too.
+        for examples in (document.get("scope_examples") or {}).values():
+            texts += [words(str(text)) for text in examples]
     return texts
 
 
