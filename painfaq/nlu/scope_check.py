@@ -33,12 +33,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline, make_union
-from sklearn.preprocessing import FunctionTransformer, Normalizer
+from sklearn.pipeline import Pipeline
 
 from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY
+from painfaq.safety import learned
 
 logger = logging.getLogger(__name__)
 
@@ -55,26 +53,6 @@ def is_article_topic(intent: Optional[str]) -> bool:
     return bool(intent) and str(intent).startswith(TOPIC_PREFIX) and intent not in NOT_ARTICLE_TOPICS
 
 
-def _log1p(matrix: Any) -> Any:
-    return matrix.log1p()
-
-
-def build(c: float) -> Pipeline:
-    """Word 1-2-grams and character 2-4-grams, damped and length-normalised like the safety layer's model."""
-    features = make_union(
-        CountVectorizer(lowercase=True, ngram_range=(1, 2)),
-        CountVectorizer(lowercase=True, analyzer="char_wb", ngram_range=(2, 4)),
-    )
-    return Pipeline(
-        [
-            ("features", features),
-            ("damp", FunctionTransformer(_log1p, accept_sparse=True)),
-            ("unit_length", Normalizer()),
-            ("classifier", LogisticRegression(C=c, max_iter=3000, class_weight="balanced")),
-        ]
-    )
-
-
 def written_examples(path: Path) -> Dict[str, List[str]]:
     """{"in_scope": [...], "out_of_scope": [...]} from the written examples file (empty when it is missing)."""
     if not path.is_file():
@@ -84,7 +62,8 @@ def written_examples(path: Path) -> Dict[str, List[str]]:
 
 
 def fit(texts: Sequence[str], in_scope: Sequence[bool], c: float) -> Pipeline:
-    return build(c).fit(list(texts), [int(flag) for flag in in_scope])
+    """The safety layer's n-gram model (painfaq/safety/learned.py), fitted to in scope (1) against out of scope (0)."""
+    return learned.build(c).fit(list(texts), [int(flag) for flag in in_scope])
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -103,9 +82,17 @@ class ScopeCheck(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
-        """Rasa does not read the written examples; a change to them must retrain this component."""
-        path = Path(config.get("written_examples") or WRITTEN_EXAMPLES)
-        return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        """Rasa caches a trained component by its config and training data only: a change to the written examples
+        (which Rasa does not read) or to the model's code (a stored model refers to it) must retrain it."""
+        digest = hashlib.sha256()
+        for source in (
+            Path(__file__),
+            Path(learned.__file__),
+            Path(config.get("written_examples") or WRITTEN_EXAMPLES),
+        ):
+            if source.is_file():
+                digest.update(source.read_bytes())
+        return digest.hexdigest()
 
     def __init__(
         self,
