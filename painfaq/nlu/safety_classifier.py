@@ -12,7 +12,9 @@ key `safety` (kept in parse_data, so actions read it from tracker.latest_message
 painfaq.safety.rules.finding_from_parse_data rebuilds it).
 
 When the rules find nothing, a second, learned layer decides (painfaq/safety/learned.py, trained with the
-model on the NLU examples of `crisis` and `red_flag` against all others). It reads the whole message,
+model on the NLU examples of `crisis` and `red_flag` against all others). With `learned_layer_files` set, only the
+examples of those files train it: an example file added later for the intent classifier (written questions, say)
+then cannot move crisis recall, which it did through this layer before (docs/real-users.md, sixteenth round). It reads the whole message,
 whereas the intent classifier reads only the question of a long one:
 - crisis probability >= `crisis_threshold`, and the message uses the language of despair, self-harm or
   ending things (`learned_crisis_cues` in content/safety.yml; the n-grams alone read "sharp pain next to my
@@ -29,6 +31,7 @@ red_flag demoted to a note).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Set, Text, Type
@@ -72,6 +75,16 @@ CATEGORY_ENTITY = "safety_category"
 LEVEL_ENTITY = "safety_level"
 
 
+def learned_layer_data(files: List[Path]) -> TrainingData:
+    """The examples of the given NLU files, as Rasa reads them (entity markup removed)."""
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise FileNotFoundError(f"learned_layer_files: no such file {', '.join(missing)}")
+    return TrainingData().merge(*(load_data(str(f)) for f in files))
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class SafetyNetClassifier(GraphComponent, IntentClassifier):
     """Overrides the intent with red_flag / crisis when the rule-based safety net finds one."""
@@ -97,7 +110,22 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
             "crisis_threshold": 0.6,
             "red_flag_threshold": 0.7,
             "C": 30.0,
+            # NLU files whose examples train the learned layer (None: every example Rasa trains on).
+            "learned_layer_files": None,
         }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
+        """Rasa caches a trained component by its config and training data only: with `learned_layer_files` the layer
+        reads files of its own, so a change to one of them (or to the layer's code) must retrain it."""
+        files = config.get("learned_layer_files")
+        if not files:
+            return None
+        digest = hashlib.sha256()
+        for source in [Path(safety_model.__file__), *(Path(f) for f in files)]:
+            digest.update(str(source).encode())
+            digest.update(source.read_bytes() if source.is_file() else b"missing")
+        return digest.hexdigest()
 
     def __init__(
         self,
@@ -124,7 +152,11 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         return cls(config, model_storage=model_storage, resource=resource)
 
     def train(self, training_data: TrainingData) -> Resource:
-        """Fit the whole-message layer on the NLU examples (their whole text, before QuestionFocus)."""
+        """Fit the whole-message layer on the NLU examples (their whole text, before QuestionFocus), or on those of
+        `learned_layer_files` alone."""
+        files = self.component_config.get("learned_layer_files")
+        if files:
+            training_data = learned_layer_data([Path(f) for f in files])
         examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
         texts = [m.get(ORIGINAL_TEXT_KEY) or m.get(TEXT) for m in examples]
         self._model = safety_model.fit(texts, [m.get(INTENT) for m in examples], c=float(self.component_config["C"]))

@@ -152,3 +152,103 @@ def test_a_weak_cue_alone_does_not_let_the_layer_give_the_crisis_reply(trained: 
     assert net.has_crisis_cue("is this life even worth being alive for")
     # One family of words, twice, is still one weak cue.
     assert not net.has_crisis_cue("flying was a living hell; now I'm living a life free of that fear")
+
+
+def _train_layer(tmp_path: Path, name: str, config: dict, messages: List[Message]) -> Any:
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+
+    from painfaq.nlu.safety_classifier import SafetyNetClassifier
+
+    (tmp_path / name).mkdir()
+    storage = LocalModelStorage(tmp_path / name)
+    context = ExecutionContext(GraphSchema({}), name)
+    full_config = {**SafetyNetClassifier.get_default_config(), **config}
+    component = SafetyNetClassifier.create(full_config, storage, Resource(name), context)
+    component.train(TrainingData(messages))
+    return component._model
+
+
+def learned_layer_data_messages(path: Path) -> List[Message]:
+    from painfaq.nlu.safety_classifier import learned_layer_data
+
+    return list(learned_layer_data([path]).intent_examples)
+
+
+LAYER_FILE = """version: "3.1"
+nlu:
+- intent: crisis
+  examples: |
+    - i want to end my life
+    - i have a plan to kill myself
+    - nobody would miss me if i was gone
+- intent: red_flag
+  examples: |
+    - my legs went numb and i cant pee
+    - back pain and a high fever since last night
+    - i fell down the stairs and my back is agony
+- intent: faq_yoga
+  examples: |
+    - does yoga help with back pain
+    - which [yoga](remedy) poses ease a tense back
+- intent: out_of_scope
+  examples: |
+    - how do i renew my passport
+    - whats the weather tomorrow
+"""
+
+
+def test_with_learned_layer_files_other_training_examples_do_not_move_the_layer(tmp_path: Path) -> None:
+    """The point of `learned_layer_files`: examples added for the intent classifier elsewhere leave the layer as it was."""
+    layer_file = tmp_path / "layer.yml"
+    layer_file.write_text(LAYER_FILE, encoding="utf-8")
+    config = {"learned_layer_files": [str(layer_file)]}
+    base = [Message(data={"text": "does yoga help with back pain", "intent": "faq_yoga"})]
+    extra = [
+        Message(data={"text": f"i just want to end this back pain for good {i}", "intent": "faq_relief_overview"})
+        for i in range(30)
+    ]
+    probe = "i want this to end, i cant go on"
+
+    alone = safety_model.probabilities(_train_layer(tmp_path, "alone", config, base), probe)
+    with_extra = safety_model.probabilities(_train_layer(tmp_path, "extra", config, base + extra), probe)
+    assert alone == with_extra
+    assert alone["crisis"] > alone["other"]
+    # Without the setting, the same extra examples are part of the layer's "other" class and move it.
+    unpinned = safety_model.probabilities(
+        _train_layer(tmp_path, "unpinned", {}, learned_layer_data_messages(layer_file) + extra), probe
+    )
+    assert unpinned["crisis"] < alone["crisis"]
+
+
+def test_the_layer_reads_its_files_as_rasa_does_and_refuses_a_missing_one(tmp_path: Path) -> None:
+    from painfaq.nlu.safety_classifier import learned_layer_data
+
+    layer_file = tmp_path / "layer.yml"
+    layer_file.write_text(LAYER_FILE, encoding="utf-8")
+    texts = {m.get("text") for m in learned_layer_data([layer_file]).intent_examples}
+    assert "which yoga poses ease a tense back" in texts and len(texts) == 10
+    with pytest.raises(FileNotFoundError):
+        learned_layer_data([layer_file, tmp_path / "gone.yml"])
+
+
+def test_a_change_to_a_learned_layer_file_retrains_the_layer(tmp_path: Path) -> None:
+    from painfaq.nlu.safety_classifier import SafetyNetClassifier
+
+    layer_file = tmp_path / "layer.yml"
+    layer_file.write_text(LAYER_FILE, encoding="utf-8")
+    config = {"learned_layer_files": [str(layer_file)]}
+    before = SafetyNetClassifier.fingerprint_addon(config)
+    assert before is not None and SafetyNetClassifier.fingerprint_addon(config) == before
+    layer_file.write_text(LAYER_FILE + "    - how do i bake bread\n", encoding="utf-8")
+    assert SafetyNetClassifier.fingerprint_addon(config) != before
+    assert SafetyNetClassifier.fingerprint_addon({"learned_layer_files": None}) is None
+
+
+def test_the_project_layer_files_are_every_nlu_file_with_examples() -> None:
+    """config.yml pins the layer's files; today they are all of data/nlu, so the pinned layer is the one measured."""
+    pipeline = yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
+    (safety,) = [c for c in pipeline if c["name"].endswith("SafetyNetClassifier")]
+    listed = sorted(safety["learned_layer_files"])
+    assert listed == sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "data" / "nlu").glob("*.yml"))
