@@ -246,9 +246,14 @@ def test_a_change_to_a_learned_layer_file_retrains_the_layer(tmp_path: Path) -> 
     assert SafetyNetClassifier.fingerprint_addon({"learned_layer_files": None}) is None
 
 
-def test_the_project_layer_files_are_every_nlu_file_with_examples() -> None:
-    """config.yml pins the layer's files; today they are all of data/nlu, so the pinned layer is the one measured."""
+def test_the_layer_files_hold_every_crisis_and_red_flag_example() -> None:
+    """A file left out of `learned_layer_files` may only teach the intent classifier: the layer must see every crisis
+    and red-flag example, or a new one would silently not train it."""
+    from painfaq.nlu.safety_classifier import learned_layer_data
+
     pipeline = yaml.safe_load((REPO_ROOT / "config.yml").read_text(encoding="utf-8"))["pipeline"]
     (safety,) = [c for c in pipeline if c["name"].endswith("SafetyNetClassifier")]
-    listed = sorted(safety["learned_layer_files"])
-    assert listed == sorted(str(p.relative_to(REPO_ROOT)) for p in (REPO_ROOT / "data" / "nlu").glob("*.yml"))
+    listed = [REPO_ROOT / f for f in safety["learned_layer_files"]]
+    seen = {(m.get("text"), m.get("intent")) for m in learned_layer_data(listed).intent_examples}
+    safety_examples = {(t, i) for t, i in nlu_examples() if i in safety_model.SAFETY_LABELS}
+    assert len(safety_examples) > 50 and safety_examples <= seen
