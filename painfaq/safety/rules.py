@@ -123,6 +123,8 @@ def normalise_text(text: str) -> str:
     text = re.sub(r"(\d)(lbs?|kgs?|kilos?|pounds?|st)\b", r"\1 \2", text)  # "10lbs" -> "10 lbs"
     text = re.sub(r"(^|\s)[-*\u2022]+(?=[a-z])", r"\1- ", text)  # list bullets: "-chest pain" -> "- chest pain"
     text = re.sub(r"\b(my|your|him|her|them) (self|selves)\b", r"\1\2", text)  # "hurt my self" -> "hurt myself"
+    # "New Year's Day I had a bad chest pain": a date, so "new" there is not the acute marker "something new".
+    text = re.sub(r"\bnew (year'?s?|years')(?= |$|[.,!?])", "newyear", text)
     for censored, word in _CENSORED:  # "TW: brief mention of su*cide", "k*ll myself"
         text = censored.sub(word, text)
     text = re.sub(r"\s+", " ", text)
