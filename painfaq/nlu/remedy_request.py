@@ -28,7 +28,7 @@ import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
@@ -39,7 +39,7 @@ from painfaq.content.premises import (
     without_figures_of_speech,
 )
 from painfaq.nlu.focus import focus
-from painfaq.nlu.rule_step import RuleStep
+from painfaq.nlu.rule_step import RuleStep, confidence, give_top_guess_to, typed_messages
 
 RELIEF_INTENT = "faq_relief_overview"
 OUT_OF_SCOPE = "out_of_scope"
@@ -121,39 +121,20 @@ class RemedyRequest(RuleStep):
     """Answers the overview of remedies instead of an explanation when the question asks how to stop the pain."""
 
     def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            text = message.get(TEXT) or ""
-            if text.startswith("/"):
-                continue
-            ranking = [dict(e) for e in message.get(INTENT_RANKING_KEY) or []]
+        for message, text, ranking in typed_messages(messages):
             if BARE_BACK_PAIN_QUERY.match(text):
                 self._all_topics_to_relief(message, ranking)
                 continue
             if ranking and ranking[0].get(INTENT_NAME_KEY) == OUT_OF_SCOPE:
                 if asks_help_for_back_pain(text):
-                    self._to_relief(message, ranking)
+                    give_top_guess_to(message, ranking, RELIEF_INTENT)
                 continue
             if not ASKS_FOR_RELIEF.search(focus(text)):
                 continue
             if not ranking or ranking[0].get(INTENT_NAME_KEY) not in EXPLANATION_INTENTS:
                 continue
-            self._to_relief(message, ranking)
+            give_top_guess_to(message, ranking, RELIEF_INTENT)
         return messages
-
-    @staticmethod
-    def _to_relief(message: Message, ranking: List[Dict[Text, Any]]) -> None:
-        """The top guess's probability goes to the overview; the guess stays in the ranking, below it."""
-        guess = ranking.pop(0)
-        relief = next((e for e in ranking if e.get(INTENT_NAME_KEY) == RELIEF_INTENT), None)
-        if relief is None:
-            relief = {INTENT_NAME_KEY: RELIEF_INTENT, PREDICTED_CONFIDENCE_KEY: 0.0}
-            ranking.append(relief)
-        relief[PREDICTED_CONFIDENCE_KEY] = _confidence(relief) + _confidence(guess)
-        guess[PREDICTED_CONFIDENCE_KEY] = 0.0
-        ranking.append(guess)
-        ranking.sort(key=lambda e: -_confidence(e))
-        message.set(INTENT, dict(ranking[0]), add_to_output=True)
-        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
     @staticmethod
     def _all_topics_to_relief(message: Message, ranking: List[Dict[Text, Any]]) -> None:
@@ -163,16 +144,12 @@ class RemedyRequest(RuleStep):
         if not (top.startswith(TOPIC_PREFIX) or top in ("red_flag", "crisis")):
             return
         topics = [e for e in ranking if str(e.get(INTENT_NAME_KEY) or "").startswith(TOPIC_PREFIX)]
-        relief = {INTENT_NAME_KEY: RELIEF_INTENT, PREDICTED_CONFIDENCE_KEY: sum(_confidence(e) for e in topics)}
+        relief = {INTENT_NAME_KEY: RELIEF_INTENT, PREDICTED_CONFIDENCE_KEY: sum(confidence(e) for e in topics)}
         kept = [relief] + [
             {**e, PREDICTED_CONFIDENCE_KEY: 0.0} if e in topics else e
             for e in ranking
             if e.get(INTENT_NAME_KEY) != RELIEF_INTENT
         ]
-        kept.sort(key=lambda e: -_confidence(e))
+        kept.sort(key=lambda e: -confidence(e))
         message.set(INTENT, dict(kept[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
-
-
-def _confidence(entry: Dict[Text, Any]) -> float:
-    return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
