@@ -261,6 +261,24 @@ def _pattern(words: List[str]) -> "re.Pattern[str]":
 
 
 SPEAKS_OF_STRESS = _pattern(STRESS_WORDS)
+
+# Worry about the symptom itself ("I am starting to become a little worried", "I'm scared it's serious"): every
+# question to a doctor says it, and it is no stress behind the pain. Fear of doing something ("I'm afraid to go back
+# to work") is the article's fear of movement and stays.
+_CONCERN_FOR_THE_SYMPTOM = re.compile(
+    r"\b(?:i'?m|i am|im|am|is|are|was|were|be|been|being|get|gets|getting|got|become|becoming|feel|feeling|felt)"
+    r"(?:\s+(?:so|really|very|quite|pretty|a|little|bit|kinda|kind|of|somewhat|starting|to|now|also|just|too|"
+    r"extremely|super|more|and))*"
+    r"\s+(worried|scared|afraid|concerned|frightened|terrified)\b(?!\s+to\b)",
+    re.IGNORECASE,
+)
+
+
+def without_concern_for_the_symptom(text: str) -> str:
+    """The text with worry about the symptom itself ("I'm getting worried") blanked out."""
+    return _CONCERN_FOR_THE_SYMPTOM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "_", text)
+
+
 SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 ABOUT_ANOTHER_CONDITION = _pattern(FIRST_QUESTION_CONDITION_WORDS)
 TELLS_OF_VIOLENCE = _pattern(VIOLENCE_WORDS)

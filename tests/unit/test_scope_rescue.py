@@ -76,3 +76,22 @@ def test_a_figure_of_speech_is_not_the_region() -> None:
     message = parsed("I'm so stressed at work and my neck is stiff every day. How do I cope?", ranking)
     ScopeRescue().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_worry_about_the_symptom_itself_is_not_stress() -> None:
+    ranking = [("out_of_scope", 0.6), ("faq_relief_overview", 0.3), ("faq_exercise", 0.1)]
+    for text in (
+        "Lower back pain? I am 21 weeks pregnant and having lower back pain suddenly, any idea whats going on? i am worried.",
+        "My lower back hurts when I bend down and I start volleyball soon. I'm getting a little scared, what is it?",
+    ):
+        message = parsed(text, ranking)
+        ScopeRescue().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+    # Fear of doing something is the article's fear of movement, and stress named next to the worry still counts.
+    for text in (
+        "I'm prone to low back pain. I'm afraid to go back to the gym because I don't want to bring on the pain.",
+        "I'm stressed and worried all the time and my shoulders ache, what now?",
+    ):
+        message = parsed(text, ranking)
+        ScopeRescue().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
