@@ -278,3 +278,25 @@ def test_back_pain_after_this_or_get_is_a_body_complaint() -> None:
     message = parsed(story, [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)])
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_a_story_that_asks_what_the_ache_is_is_declined() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.3), ("faq_exercise", 0.1)]
+    for text in (
+        "Lower back pain? I was hunched over my laptop and now it's very hard to stand up. What did I do to my lower back?",
+        "i have really bad lower back pain whenever i lay down or stand up, i just cant get comfortable, i need to know what "
+        "it is",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+    # Help asked, stress told or a remedy named keep the answer; a short "what is it?" is a follow-up.
+    for text in (
+        "My lower back has ached for weeks since I started lifting. What is it and what can I do about it?",
+        "My lower back aches every evening since work got so stressful. What could it be?",
+        "My lower back aches after every yoga class I go to. What could it be from the yoga?",
+        "the bridge and breathe one, what is it?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
