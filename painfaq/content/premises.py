@@ -279,6 +279,11 @@ def without_concern_for_the_symptom(text: str) -> str:
     return _CONCERN_FOR_THE_SYMPTOM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "_", text)
 
 
+def speaks_of_stress_beyond_worry_for_the_symptom(text: str) -> bool:
+    """The message names stress or feelings, worry about the symptom itself aside."""
+    return bool(SPEAKS_OF_STRESS.search(without_concern_for_the_symptom(text)))
+
+
 SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
 ABOUT_ANOTHER_CONDITION = _pattern(FIRST_QUESTION_CONDITION_WORDS)
 TELLS_OF_VIOLENCE = _pattern(VIOLENCE_WORDS)

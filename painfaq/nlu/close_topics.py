@@ -23,7 +23,7 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY
 from rasa.shared.nlu.training_data.message import Message
 
-from painfaq.nlu.rule_step import RuleStep
+from painfaq.nlu.rule_step import RuleStep, confidence
 
 TOPIC_PREFIX = "faq_"
 
@@ -74,7 +74,7 @@ class CloseTopics(RuleStep):
             if len(ranking) < 2 or not self._close_tie(ranking[0], ranking[1]):
                 continue
             best, second = ranking[0], ranking[1]
-            best[PREDICTED_CONFIDENCE_KEY] = _confidence(best) + _confidence(second)
+            best[PREDICTED_CONFIDENCE_KEY] = confidence(best) + confidence(second)
             kept = [best] + ranking[2:]
             message.set(INTENT, dict(best), add_to_output=True)
             message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
@@ -83,11 +83,7 @@ class CloseTopics(RuleStep):
     def _close_tie(self, best: Dict[Text, Any], second: Dict[Text, Any]) -> bool:
         names = frozenset({str(best.get(INTENT_NAME_KEY)), str(second.get(INTENT_NAME_KEY))})
         return (
-            _confidence(best) >= self._min_confidence
-            and _confidence(best) - _confidence(second) < self._tie_margin
+            confidence(best) >= self._min_confidence
+            and confidence(best) - confidence(second) < self._tie_margin
             and names in self._pairs
         )
-
-
-def _confidence(entry: Dict[Text, Any]) -> float:
-    return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

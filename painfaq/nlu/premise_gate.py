@@ -35,9 +35,8 @@ from painfaq.content.premises import (
     MECHANISM_TOPICS,
     NAMES_A_REMEDY,
     OTHER_CONDITION_WORDS,
-    SPEAKS_OF_STRESS,
     STRESS_WORDS,
-    without_concern_for_the_symptom,
+    speaks_of_stress_beyond_worry_for_the_symptom,
     without_other_organs,
 )
 from painfaq.nlu.focus import focus
@@ -80,7 +79,7 @@ def asks_what_the_ache_is(text: str) -> bool:
     asked = focus(text)
     if not ASKS_WHAT_IT_IS.search(asked) or ASKS_FOR_HELP.search(asked) or ASKS_FOR_RELIEF.search(asked):
         return False
-    return not (SPEAKS_OF_STRESS.search(without_concern_for_the_symptom(text)) or NAMES_A_REMEDY.search(asked))
+    return not (speaks_of_stress_beyond_worry_for_the_symptom(text) or NAMES_A_REMEDY.search(asked))
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -108,10 +107,10 @@ class PremiseGate(RuleStep):
             text = message.get(TEXT) or ""
             if text.startswith("/"):
                 continue
-            if len(text.split()) >= DIAGNOSIS_MIN_WORDS and asks_what_the_ache_is(text):
+            words = len(text.split())
+            if words >= DIAGNOSIS_MIN_WORDS and asks_what_the_ache_is(text):
                 _move_to_out_of_scope(message, ["faq_*"])
                 continue
-            words = len(text.split())
             for intents, needed_words, min_words, when in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
                     continue

@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
 from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY
+from painfaq.nlu.rule_step import confidence
 from painfaq.safety import learned
 
 logger = logging.getLogger(__name__)
@@ -182,30 +183,26 @@ class ScopeCheck(GraphComponent):
     @staticmethod
     def _decline(message: Message, ranking: List[Dict[Text, Any]]) -> None:
         """The article topics' probability goes to out of scope."""
-        moved = sum(_confidence(e) for e in ranking if is_article_topic(e.get(INTENT_NAME_KEY)))
+        moved = sum(confidence(e) for e in ranking if is_article_topic(e.get(INTENT_NAME_KEY)))
         kept = [
             {**e, PREDICTED_CONFIDENCE_KEY: 0.0} if is_article_topic(e.get(INTENT_NAME_KEY)) else e
             for e in ranking
             if e.get(INTENT_NAME_KEY) != OUT_OF_SCOPE
         ]
-        declined = sum(_confidence(e) for e in ranking if e.get(INTENT_NAME_KEY) == OUT_OF_SCOPE)
+        declined = sum(confidence(e) for e in ranking if e.get(INTENT_NAME_KEY) == OUT_OF_SCOPE)
         _set(message, [{INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: moved + declined}] + kept)
 
     def _answer(self, message: Message, ranking: List[Dict[Text, Any]]) -> None:
         """The best article topic takes the out-of-scope probability, if it holds enough of its own."""
         topics = [e for e in ranking[1:] if is_article_topic(e.get(INTENT_NAME_KEY))]
-        if not topics or _confidence(topics[0]) < float(self.component_config["min_topic_confidence"]):
+        if not topics or confidence(topics[0]) < float(self.component_config["min_topic_confidence"]):
             return
         best = topics[0]
-        best[PREDICTED_CONFIDENCE_KEY] = _confidence(best) + _confidence(ranking[0])
+        best[PREDICTED_CONFIDENCE_KEY] = confidence(best) + confidence(ranking[0])
         _set(message, [e for e in ranking if e.get(INTENT_NAME_KEY) != OUT_OF_SCOPE])
 
 
 def _set(message: Message, ranking: List[Dict[Text, Any]]) -> None:
-    ranking = sorted(ranking, key=lambda e: -_confidence(e))
+    ranking = sorted(ranking, key=lambda e: -confidence(e))
     message.set(INTENT, dict(ranking[0]), add_to_output=True)
     message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
-
-
-def _confidence(entry: Dict[Text, Any]) -> float:
-    return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

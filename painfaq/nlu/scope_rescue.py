@@ -28,12 +28,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
     REGION_WORDS,
-    SPEAKS_OF_STRESS,
     TELLS_OF_VIOLENCE,
-    without_concern_for_the_symptom,
+    speaks_of_stress_beyond_worry_for_the_symptom,
     without_figures_of_speech,
 )
-from painfaq.nlu.rule_step import RuleStep
+from painfaq.nlu.rule_step import RuleStep, confidence
 
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
@@ -52,7 +51,7 @@ class ScopeRescue(RuleStep):
         for message in messages:
             text = message.get(TEXT) or ""
             region_told = SPEAKS_OF_THE_REGION.search(without_figures_of_speech(text))
-            stress_told = SPEAKS_OF_STRESS.search(without_concern_for_the_symptom(text))
+            stress_told = speaks_of_stress_beyond_worry_for_the_symptom(text)
             if text.startswith("/") or not (stress_told and region_told):
                 continue
             if TELLS_OF_VIOLENCE.search(text):
@@ -65,15 +64,11 @@ class ScopeRescue(RuleStep):
         if not ranking or ranking[0].get(INTENT_NAME_KEY) != OUT_OF_SCOPE:
             return
         topics = [e for e in ranking[1:] if str(e.get(INTENT_NAME_KEY) or "").startswith(TOPIC_PREFIX)]
-        if not topics or _confidence(topics[0]) < float(self.component_config["min_topic_confidence"]):
+        if not topics or confidence(topics[0]) < float(self.component_config["min_topic_confidence"]):
             return
         best = topics[0]
-        best[PREDICTED_CONFIDENCE_KEY] = _confidence(best) + _confidence(ranking[0])
+        best[PREDICTED_CONFIDENCE_KEY] = confidence(best) + confidence(ranking[0])
         kept = [e for e in ranking if e.get(INTENT_NAME_KEY) != OUT_OF_SCOPE]
-        kept.sort(key=lambda e: -_confidence(e))
+        kept.sort(key=lambda e: -confidence(e))
         message.set(INTENT, dict(kept[0]), add_to_output=True)
         message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
-
-
-def _confidence(entry: Dict[Text, Any]) -> float:
-    return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
