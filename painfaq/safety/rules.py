@@ -400,9 +400,9 @@ class SafetyNet:
         return out
 
     def _phrase_lemmas(self, phrases: Sequence[Any]) -> Tuple[Tuple[str, ...], ...]:
-        """Each phrase as its lemmas; a nested list (several shared marker lists in one setting) is merged."""
+        """Each phrase as its lemmas; nested lists (shared marker lists, one rule's list inside another's) are merged."""
         out: List[Tuple[str, ...]] = []
-        flat = [p for item in phrases for p in (item if isinstance(item, list) else [item])]
+        flat = _flatten(phrases)
         for phrase in flat:
             phrase = str(phrase)
             if phrase == END:
@@ -673,6 +673,10 @@ _NUMBER_WORDS = frozenset(
 
 YEAR = "YEAR"  # in a marker phrase: a calendar year ("back in YEAR": "back in 2010", not "back in 5 minutes")
 _WILDCARDS = (NUMBER, YEAR)
+
+
+def _flatten(items: Sequence[Any]) -> List[Any]:
+    return [leaf for item in items for leaf in (_flatten(item) if isinstance(item, list) else [item])]
 
 
 def _is_number(lemma: str) -> bool:
