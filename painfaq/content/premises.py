@@ -260,6 +260,24 @@ def _pattern(words: List[str]) -> "re.Pattern[str]":
     return re.compile(rf"\b({'|'.join(words)})\b", re.IGNORECASE)
 
 
+# The sleep topic's answer is a cycle of anxiety, poor sleep and back pain: the back's ache told with poor sleep ("my
+# back hurts and I am having trouble sleeping") is half of it, and the labelling guide's settled case reads it as
+# answerable, stress named or not. Insomnia alone is not (no back named), nor is a question about what to sleep on or how
+# to lie (a mattress, a pillow, a position: out of scope). On dev: 2 such short messages answered, none of insomnia alone.
+SPEAKS_OF_SLEEP = _pattern([r"sleep\w*", r"slept", r"insomnia", r"awake at night", r"up at night"])
+_SLEEP_GEAR = _pattern([r"mattress\w*", r"pillows?", r"beds?", r"positions?", r"lying", r"lay(ing)? down", r"sleeping on"])
+
+
+def lacks_the_mechanisms_premise(text: str, topic: str) -> bool:
+    """A topic that explains how anxiety hurts the back, for a message that names no stress (for sleep: nor the back's
+    ache with poor sleep)."""
+    if topic not in MECHANISM_TOPICS or SPEAKS_OF_STRESS.search(text):
+        return False
+    if topic == "sleep":
+        return not (SPEAKS_OF_SLEEP.search(text) and SPEAKS_OF_THE_BACK.search(text) and not _SLEEP_GEAR.search(text))
+    return True
+
+
 SPEAKS_OF_STRESS = _pattern(STRESS_WORDS)
 
 # Worry about the symptom itself ("I am starting to become a little worried", "I'm scared it's serious"): every
@@ -372,7 +390,7 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
         return None
     if asks_about_anxiety_alone(text):
         return "anxiety alone"
-    if topic in MECHANISM_TOPICS and not SPEAKS_OF_STRESS.search(text):
+    if lacks_the_mechanisms_premise(text, topic):
         return "stress"
     if topic in _CAUSE_TOPICS and names_another_cause(text):
         return "another cause"

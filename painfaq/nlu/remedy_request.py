@@ -19,7 +19,8 @@ A person with back pain who asks what to do about it ("what should I do?", "can 
 recommendations?") wants the remedies too, even where the classifier, reading the words of the story around the
 question, said out of scope. When the question asks for help, the message names the back and an ache, and names no
 test, procedure, medicine or condition the article does not cover, the out-of-scope probability goes to the overview.
-Measured on the dev set of real messages (docs/real-users.md).
+Help asked in other words counts too: "is there anything that can help?", "I need a real solution", "some good
+stretches for the lower back". Measured on the dev set of real messages (docs/real-users.md).
 """
 
 from __future__ import annotations
@@ -81,7 +82,11 @@ ASKS_FOR_HELP = re.compile(
     r"treat|manage|deal with|cope with|reduce|overcome|heal|relax|loosen|get over|beat|lessen|alleviate)"
     r"|what (helps|works|would help|might help|can help)|(suggest|recommend) (me )?(anything|something|any|some)\b"
     r"|alternatives?\b|is there (a|any) (cure|treatment|remedy|way to (stop|ease|relieve|fix|get rid))"
-    r"|(cure|remedy|treatment|relief) for)",
+    r"|(cure|remedy|treatment|relief) for"
+    # "is there anything that can help me?", "I need a real solution", "some good stretches for the lower back"
+    r"|\b(is there )?anything (that )?(can|could|would|will|might|to) help"
+    r"|\b(need|want|looking for|find) (a |some |any )?(real |good |permanent )?(solution|relief)"
+    r"|\b(certain|any|some|best|good) (yoga )?(poses|stretches|exercises)\b)",
     re.IGNORECASE,
 )
 # An ache: "pain" counts here, because the back is named next to it in the same message.

@@ -69,6 +69,10 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Recently I have been taking paracetamol every day to deal with my back pain. Can you suggest any alternatives?",
         "My wife has had back pain for a few days and can't sleep. What can be done",
         "Poses for a tight lower back? Went to the doctor, they said light exercise. Any recommendations?",
+        # Help asked in other words: anything that helps, a solution, good stretches.
+        "Chronic low back pain for 10 months. Can they do anything to help me sleep better?",
+        "My lower back has been stiff for 4 years now. I need a real solution?",
+        "Lower back stretches? A little pain in my lower back lately. Does anyone know some good stretches for it?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
@@ -89,6 +93,9 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         # Neck and shoulders alone, and a help request with no ache named.
         "What can I do for a stiff neck and sore shoulders after the gym?",
         "My back is fine but my boss is stressing me out, what should I do?",
+        # ...and a solution or exercises asked for something else.
+        "My lower back aches and I need a solution for my insomnia medication, which dose?",
+        "Any good exercises for a stiff neck?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
