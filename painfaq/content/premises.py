@@ -265,7 +265,9 @@ def _pattern(words: List[str]) -> "re.Pattern[str]":
 # answerable, stress named or not. Insomnia alone is not (no back named), nor is a question about what to sleep on or how
 # to lie (a mattress, a pillow, a position: out of scope). On dev: 2 such short messages answered, none of insomnia alone.
 SPEAKS_OF_SLEEP = _pattern([r"sleep\w*", r"slept", r"insomnia", r"awake at night", r"up at night"])
-_SLEEP_GEAR = _pattern([r"mattress\w*", r"pillows?", r"beds?", r"positions?", r"lying", r"lay(ing)? down", r"sleeping on"])
+_SLEEP_GEAR = _pattern(
+    [r"mattress\w*", r"pillows?", r"beds?", r"positions?", r"lying", r"lay(ing)? down", r"sleeping on"]
+)
 
 
 def lacks_the_mechanisms_premise(text: str, topic: str) -> bool:
