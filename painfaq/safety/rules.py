@@ -628,6 +628,10 @@ class SafetyNet:
                 if phrase == (END,):
                     if begin == end and (end == len(doc) or doc[end].is_punct):
                         return True
+                elif phrase[:1] == (EXACT,):
+                    words = phrase[1:]
+                    if words and tuple(t.lower_ for t in doc[begin : begin + len(words)]) == words:
+                        return True
                 elif tuple(lemmas[begin : begin + len(phrase)]) == phrase:
                     return True
         return False
