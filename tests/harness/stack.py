@@ -7,6 +7,7 @@ what `make run` starts.
 from __future__ import annotations
 
 import os
+import random
 import secrets
 import signal
 import socket
@@ -32,14 +33,38 @@ def free_port() -> int:
     return free_ports(1)[0]
 
 
-def free_ports(count: int) -> List[int]:
-    """`count` distinct free ports. The sockets stay open until all are chosen: closing one before asking for the
-    next lets the kernel hand out the same port twice (once the action server and Rasa got one port, and Rasa
-    failed to bind)."""
-    sockets = [socket.socket() for _ in range(count)]
+def _ephemeral_port_floor() -> int:
+    """The lowest port the kernel hands out as the local end of outgoing connections (Linux: 32768)."""
     try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_ports(count: int) -> List[int]:
+    """`count` distinct free ports, drawn below the kernel's ephemeral range.
+
+    A port the kernel picked for us (bind to port 0) comes from the ephemeral range, which outgoing connections also
+    use: between our check and the server's own bind, a client connection (to PostgreSQL, Redis, the action server)
+    could take it, and Rasa failed with "address already in use" in CI. Below that range only listeners live, and each
+    candidate is bound here first. The sockets stay open until all are chosen, so no port is handed out twice.
+    """
+    ceiling = _ephemeral_port_floor()
+    candidates = random.SystemRandom().sample(range(max(1024, ceiling - 12000), ceiling), k=min(400, ceiling - 1024))
+    sockets: List[socket.socket] = []
+    try:
+        for port in candidates:
+            if len(sockets) == count:
+                break
+            sock = socket.socket()
+            try:
+                sock.bind(("0.0.0.0", port))
+            except OSError:
+                sock.close()
+                continue
+            sockets.append(sock)
+        if len(sockets) < count:
+            raise RuntimeError(f"no {count} free ports below {ceiling}")
         return [int(sock.getsockname()[1]) for sock in sockets]
     finally:
         for sock in sockets:
