@@ -81,6 +81,8 @@ ASKS_FOR_HELP = re.compile(
     r"|how (can|do|should|could|would|to) (i|we|you|one )?(\w+ ){0,3}?(get rid of|eliminate|stop|cure|fix|ease|relieve|"
     r"treat|manage|deal with|cope with|reduce|overcome|heal|relax|loosen|get over|beat|lessen|alleviate)"
     r"|what (helps|works|would help|might help|can help)|(suggest|recommend) (me )?(anything|something|any|some)\b"
+    # "What's a beginner to do?", "what is one to do"
+    r"|what('?s| is) (a|an|one) (\w+ )?to do\b"
     r"|alternatives?\b|is there (a|any) (cure|treatment|remedy|way to (stop|ease|relieve|fix|get rid))"
     r"|(cure|remedy|treatment|relief) for"
     # "is there anything that can help me?", "I need a real solution", "some good stretches for the lower back"

@@ -73,6 +73,8 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Chronic low back pain for 10 months. Can they do anything to help me sleep better?",
         "My lower back has been stiff for 4 years now. I need a real solution?",
         "Lower back stretches? A little pain in my lower back lately. Does anyone know some good stretches for it?",
+        # ...and the idiom "what's a ... to do?"
+        "Hunching over my laptop all day makes my back ache and my neck stiff. What's a student to do?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
