@@ -154,6 +154,14 @@ def test_a_weak_cue_alone_does_not_let_the_layer_give_the_crisis_reply(trained: 
     assert not net.has_crisis_cue("flying was a living hell; now I'm living a life free of that fear")
 
 
+def test_someone_elses_death_told_is_no_crisis_cue(trained: Any):
+    """"died" is a cue only when the person nearly did; a death told as news or grief needs another cue."""
+    net = trained.net
+    assert not net.has_crisis_cue("a girl my mom babysat died in a house fire years ago, my back aches thinking of it")
+    assert net.has_crisis_cue("I almost died when I took all those pills")
+    assert net.has_crisis_cue("my grandma died and I want to die too")
+
+
 def _train_layer(tmp_path: Path, name: str, config: dict, messages: List[Message]) -> Any:
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
