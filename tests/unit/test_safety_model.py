@@ -155,7 +155,7 @@ def test_a_weak_cue_alone_does_not_let_the_layer_give_the_crisis_reply(trained: 
 
 
 def test_someone_elses_death_told_is_no_crisis_cue(trained: Any):
-    """"died" is a cue only when the person nearly did; a death told as news or grief needs another cue."""
+    """The word "died" is a cue only when the person nearly did; a death told as news or grief needs another cue."""
     net = trained.net
     assert not net.has_crisis_cue("a girl my mom babysat died in a house fire years ago, my back aches thinking of it")
     assert net.has_crisis_cue("I almost died when I took all those pills")
