@@ -11,8 +11,8 @@ serious?", it read as "can anxiety cause back pain?" (0.54 against 0.41), "could
 it asked back, and a morning backache followed by "Could this be serious?" it declined. When a question of the message
 asks whether the pain is serious, dangerous or worth worrying about, or when to see a doctor about it, the message
 names the back and an ache, and it names no other organ, condition, test or medicine, the warning signs are answered
-instead of a decline or an explanation, in a message of up to 25 words. A question whether stress is behind the pain stays `CauseQuestion`'s, and the
-remedies stay when the classifier chose them. A warning sign the person reports is the safety net's, which runs after
+instead of a decline or an explanation, in a message of up to 25 words. A question whether stress is behind the pain
+stays `CauseQuestion`'s, and the remedies stay when the classifier chose them. A warning sign the person reports is the safety net's, which runs after
 this step and answers with the urgent reply.
 """
 
@@ -88,7 +88,8 @@ class SeriousnessQuestion(RuleStep):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message, text, ranking in typed_messages(messages):
-            if not ranking:
+            # (the word count first: the question finding is not worth running on a long story this step never answers)
+            if not ranking or len(text.split()) > MAX_WORDS:
                 continue
             keep_remedies = bool(ASKS_FOR_HELP.search(focus(text)))
             if is_replaced(str(ranking[0].get(INTENT_NAME_KEY)), keep_remedies) and asks_if_back_pain_is_serious(text):
