@@ -75,6 +75,10 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Lower back stretches? A little pain in my lower back lately. Does anyone know some good stretches for it?",
         # ...and the idiom "what's a ... to do?"
         "Hunching over my laptop all day makes my back ache and my neck stiff. What's a student to do?",
+        # Muscles that stress keeps tight, the back named or not ("how does one cope", "how can I prevent this?").
+        "Any tips to loosen up my muscles from all this stress? They are so tight they hurt.",
+        "How does one deal with the body aches of anxiety? Will they ever go away?",
+        "My neck and shoulders get tense at my desk and when I'm stressed it turns into a headache. How can I prevent this?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
@@ -98,6 +102,9 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         # ...and a solution or exercises asked for something else.
         "My lower back aches and I need a solution for my insomnia medication, which dose?",
         "Any good exercises for a stiff neck?",
+        # Stress named, but no muscle ache: a jaw that grinds, hands that tingle.
+        "My anxiety makes me grind my teeth at night and my jaw hurts. Any suggestions?",
+        "When my anxiety peaks my hands tingle and hurt. Any advice?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
