@@ -217,6 +217,27 @@ OTHER_CONDITION_WORDS = [
     r"testic\w*",
 ]
 
+# Stress named as such, the words a lifter's "I thought I could do another set" or "I wouldn't mind a trainer" are not.
+STRESS_NAMED_WORDS = [r"anx\w*", r"stres\w*", r"nerv(es|ous)", r"panic\w*", r"worr(y|ied|ies|ying)", r"depress\w*"]
+
+# A strength-training story ("my lower back is getting sore from squats", "tweaked it on deadlifts", "bench press leads to
+# neck pain"): the ache of a lift, its form or its programme, which the article's remedies for back pain from anxiety do
+# not answer. Running and cycling stay out: "will the soreness go away as I ride more?" is the how-long question.
+LIFTING_WORDS = [
+    r"deadlift\w*",
+    r"dead ?lifts?",
+    r"squats?",
+    r"squatting",
+    r"squatted",
+    r"bench(ing)? press\w*",
+    r"overhead press\w*",
+    r"leg press\w*",
+    r"shoulder press\w*",
+    r"kettle ?bells?",
+    r"5x5",
+    r"starting strength",
+]
+
 # Violence done to the person by someone else. The stress and the aches of an assault or an abusive relationship
 # ("he kicked my back until I had a panic attack", "it reminded me of when my ex attacked me") are not what the
 # article's answers are about, and its remedies are no reply to such a story.
@@ -305,6 +326,15 @@ def speaks_of_stress_beyond_worry_for_the_symptom(text: str) -> bool:
 
 
 SPEAKS_OF_THE_BODY = _pattern(BODY_WORDS)
+TELLS_OF_LIFTING = _pattern(LIFTING_WORDS)
+NAMES_STRESS = _pattern(STRESS_NAMED_WORDS)
+
+
+def tells_of_lifting_without_stress(text: str) -> bool:
+    """A strength-training story that names no stress: the ache of a lift, not the article's."""
+    return bool(TELLS_OF_LIFTING.search(text)) and not NAMES_STRESS.search(text)
+
+
 ABOUT_ANOTHER_CONDITION = _pattern(FIRST_QUESTION_CONDITION_WORDS)
 TELLS_OF_VIOLENCE = _pattern(VIOLENCE_WORDS)
 

@@ -12,8 +12,9 @@ hurts when I cough or sneeze?", "My back hurts when I lay down and I can't get a
 answers, which presume a cause they never mentioned. And every answer is about pain in the back, neck or
 body: a panic-attack story that names no ache at all ("heart palpitations since the break-up, what can I
 do?") was given the remedies for back pain. And a story told around a diagnosis the article does not cover
-(kidney stones, scoliosis, a herniated disc) with no word of stress asks about that diagnosis. When a message of
-a premise's `min_words` or more lacks the words it needs (`premises`: intents, with fnmatch patterns, the words
+(kidney stones, scoliosis, a herniated disc) with no word of stress asks about that diagnosis, and a
+strength-training story (squats, deadlifts, a bench press) that names no stress asks about a lift, its form or its
+programme. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with fnmatch patterns, the words
 they need, `min_words`, and `when`: words that must be present for the premise to apply at all), `PremiseGate`
 moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
 Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
@@ -32,9 +33,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
     COMPLAINT_WORDS,
+    LIFTING_WORDS,
     MECHANISM_TOPICS,
     NAMES_A_REMEDY,
     OTHER_CONDITION_WORDS,
+    STRESS_NAMED_WORDS,
     STRESS_WORDS,
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_other_organs,
@@ -56,6 +59,7 @@ PREMISES = [
     # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
+    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 20, "when": LIFTING_WORDS},
 ]
 
 

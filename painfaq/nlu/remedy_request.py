@@ -36,9 +36,11 @@ from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
     FIRST_QUESTION_CONDITION_WORDS,
+    NAMES_STRESS,
     SPEAKS_OF_THE_BACK,
     TELLS_OF_VIOLENCE,
     asks_for_a_medicine,
+    tells_of_lifting_without_stress,
     without_figures_of_speech,
 )
 from painfaq.nlu.focus import focus
@@ -99,8 +101,6 @@ NAMES_AN_ACHE = re.compile(
     r"spasms?)\b",
     re.IGNORECASE,
 )
-# Stress named as such; "tension" alone is the ache, not its cause.
-NAMES_STRESS = re.compile(r"\b(anx\w*|stres\w*|nerv(es|ous)|panic\w*|worr(y|ied|ies|ying))\b", re.IGNORECASE)
 # Where the article says anxious people hold tension, besides the back (the labelling guide's settled case: aches or
 # tight muscles a person puts down to stress and asks about are the article's, the back named or not).
 NAMES_TENSE_MUSCLES = re.compile(r"\b(necks?|shoulders?|muscles?|body ?aches?)\b", re.IGNORECASE)
@@ -129,7 +129,10 @@ def asks_help_for_back_pain(text: str) -> bool:
     if not (SPEAKS_OF_THE_BACK.search(told) or (NAMES_STRESS.search(told) and NAMES_TENSE_MUSCLES.search(told))):
         return False
     return not (
-        NOT_THE_ARTICLES_SUBJECT.search(text) or TELLS_OF_VIOLENCE.search(text) or asks_for_a_medicine(focus(text))
+        NOT_THE_ARTICLES_SUBJECT.search(text)
+        or TELLS_OF_VIOLENCE.search(text)
+        or asks_for_a_medicine(focus(text))
+        or tells_of_lifting_without_stress(text)
     )
 
 

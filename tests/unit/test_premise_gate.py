@@ -88,6 +88,34 @@ def test_a_story_about_another_diagnosis_with_no_word_of_stress_is_declined() ->
     assert short.get(INTENT)["name"] == "faq_yoga"
 
 
+def test_a_strength_training_story_with_no_stress_named_is_declined() -> None:
+    ranking = [("faq_relief_overview", 0.8), ("faq_exercise", 0.1), ("out_of_scope", 0.1)]
+    lifting = parsed(
+        "Been doing 5x5 for three months and my lower back is getting really sore after squats. I thought I could "
+        "push through it but now it aches the next day too. Any tips to fix this?",
+        ranking,
+    )
+    PremiseGate().process([lifting])
+    assert lifting.get(INTENT)["name"] == "out_of_scope"
+    # Stress named keeps the answer; a ride ("will it go away as I ride more?") is not a lift; a short question is
+    # left alone.
+    stressed = parsed(
+        "My lower back gets tight during squats but mostly when work is stressful and I am anxious all week, "
+        "what can I do about it?",
+        ranking,
+    )
+    riding = parsed(
+        "I bought my first road bike two weeks ago and my lower back gets sore on every ride longer than an hour, "
+        "will it go away as I get used to it?",
+        [("faq_how_long", 0.8), ("out_of_scope", 0.2)],
+    )
+    short = parsed("do squats help back pain?", ranking)
+    PremiseGate().process([stressed, riding, short])
+    assert stressed.get(INTENT)["name"] == "faq_relief_overview"
+    assert riding.get(INTENT)["name"] == "faq_how_long"
+    assert short.get(INTENT)["name"] == "faq_relief_overview"
+
+
 def test_back_as_the_adverb_of_a_story_is_not_a_body_complaint() -> None:
     story = (
         "I had back to back panic attacks all week and went back to work on Monday, then the panic came back "

@@ -105,6 +105,8 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         # Stress named, but no muscle ache: a jaw that grinds, hands that tingle.
         "My anxiety makes me grind my teeth at night and my jaw hurts. Any suggestions?",
         "When my anxiety peaks my hands tingle and hurt. Any advice?",
+        # A lift's ache, no stress named ("I thought I could" is no worry).
+        "I tweaked my lower back on deadlifts yesterday, I thought I could do one more set. What can I do for it?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
