@@ -14,8 +14,10 @@ body: a panic-attack story that names no ache at all ("heart palpitations since 
 do?") was given the remedies for back pain. And a story told around a diagnosis the article does not cover
 (kidney stones, scoliosis, a herniated disc) with no word of stress asks about that diagnosis, and a
 strength-training story (squats, deadlifts, a bench press) that names no stress asks about a lift, its form or its
-programme. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with fnmatch patterns, the words
-they need, `min_words`, and `when`: words that must be present for the premise to apply at all), `PremiseGate`
+programme, and one that names a medicine by its name (meloxicam, Forteo, tramadol) and no stress asks about that
+medicine. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with
+fnmatch patterns, the words they need, `min_words`, and `when`: words that must be present for the premise to apply
+at all), `PremiseGate`
 moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
 Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
 Measured on the dev set of real messages (docs/real-users.md).
@@ -35,6 +37,7 @@ from painfaq.content.premises import (
     COMPLAINT_WORDS,
     LIFTING_WORDS,
     MECHANISM_TOPICS,
+    MEDICINE_NAME_WORDS,
     NAMES_A_REMEDY,
     OTHER_CONDITION_WORDS,
     STRESS_NAMED_WORDS,
@@ -60,6 +63,7 @@ PREMISES = [
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
     {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 20, "when": LIFTING_WORDS},
+    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 12, "when": MEDICINE_NAME_WORDS},
 ]
 
 

@@ -116,6 +116,22 @@ def test_a_strength_training_story_with_no_stress_named_is_declined() -> None:
     assert short.get(INTENT)["name"] == "faq_relief_overview"
 
 
+def test_a_question_about_a_named_medicine_with_no_stress_named_is_declined() -> None:
+    medicine = parsed(
+        "Took meloxicam for two weeks for my lower back and had to stop, how long will this pain last now?",
+        [("faq_how_long", 0.8), ("out_of_scope", 0.2)],
+    )
+    PremiseGate().process([medicine])
+    assert medicine.get(INTENT)["name"] == "out_of_scope"
+    # The medicine told next to stress keeps the answer ("I'm on Lexapro for anxiety and my back still tenses up").
+    with_stress = parsed(
+        "I'm on Lexapro for my anxiety and my upper back still tenses up every afternoon, can stress cause that?",
+        [("faq_can_anxiety_cause_back_pain", 0.8), ("out_of_scope", 0.2)],
+    )
+    PremiseGate().process([with_stress])
+    assert with_stress.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+
+
 def test_back_as_the_adverb_of_a_story_is_not_a_body_complaint() -> None:
     story = (
         "I had back to back panic attacks all week and went back to work on Monday, then the panic came back "
