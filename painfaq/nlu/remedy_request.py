@@ -50,6 +50,8 @@ RELIEF_INTENT = "faq_relief_overview"
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
 # The article's explanations: what they answer is why or how much, never what to do about it.
+# Below this, the classifier's top topic would be asked back ("did you mean", config.yml's FallbackClassifier).
+UNSURE_BELOW = 0.4
 EXPLANATION_INTENTS = (
     "faq_signs",
     "faq_how_long",
@@ -63,7 +65,7 @@ ASKS_FOR_RELIEF = re.compile(
     r"|is there (a|any) (cure|treatment|remedy)"
     r"|is there (a|any) way to (stop|cure|fix|ease|relieve|treat|get rid of|make it)"
     r"|what (can|should) i do (about|for|to)|any (tips|remedies)"
-    r"|(cure|remedy|treatment|relief) for)\b",
+    r"|(?<!in )(?<!had )(?<!getting )(?<!under )(cure|remedy|treatment|relief) for)\b",
     re.IGNORECASE,
 )
 
@@ -88,7 +90,7 @@ ASKS_FOR_HELP = re.compile(
     # "What's a beginner to do?", "what is one to do"
     r"|what('?s| is) (a|an|one) (\w+ )?to do\b"
     r"|alternatives?\b|is there (a|any) (cure|treatment|remedy|way to (stop|ease|relieve|fix|get rid))"
-    r"|(cure|remedy|treatment|relief) for"
+    r"|(?<!in )(?<!had )(?<!getting )(?<!under )(cure|remedy|treatment|relief) for"
     # "is there anything that can help me?", "I need a real solution", "some good stretches for the lower back"
     r"|\b(is there )?anything (that )?(can|could|would|will|might|to) help"
     r"|\b(need|want|looking for|find) (a |some |any )?(real |good |permanent )?(solution|relief)"
@@ -145,9 +147,15 @@ class RemedyRequest(RuleStep):
             if BARE_BACK_PAIN_QUERY.match(text):
                 self._all_topics_to_relief(message, ranking)
                 continue
-            if ranking and ranking[0].get(INTENT_NAME_KEY) == OUT_OF_SCOPE:
+            top = str(ranking[0].get(INTENT_NAME_KEY) or "") if ranking else ""
+            if top == OUT_OF_SCOPE:
                 if asks_help_for_back_pain(text):
                     give_top_guess_to(message, ranking, RELIEF_INTENT)
+                continue
+            if top.startswith(TOPIC_PREFIX) and confidence(ranking[0]) < UNSURE_BELOW and asks_help_for_back_pain(text):
+                # Help asked for an ache of the back, and a long story split the guess below "did you mean": every
+                # topic the classifier spread it over is part of the overview's answer, so their probabilities add up.
+                self._all_topics_to_relief(message, ranking)
                 continue
             if not ASKS_FOR_RELIEF.search(focus(text)):
                 continue

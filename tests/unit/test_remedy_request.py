@@ -111,3 +111,34 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         message = parsed(text, ranking)
         RemedyRequest().process([message])
         assert message.get(INTENT)["name"] == "out_of_scope", text
+
+
+def test_an_unsure_topic_for_a_request_for_help_with_back_pain_gets_every_topics_probability() -> None:
+    """A long story splits the guess below "did you mean"; help asked for the back's ache makes every topic part of
+    the overview's answer. A sure guess, or one without help asked, is left alone."""
+    ranking = [
+        ("faq_can_anxiety_cause_back_pain", 0.26),
+        ("out_of_scope", 0.24),
+        ("faq_muscle_tension", 0.2),
+        ("faq_relief_overview", 0.15),
+        ("greet", 0.15),
+    ]
+    asks = (
+        "For two years I've had horrible upper back pain. My doctor says it's anxiety. Does anyone else go through "
+        "this? And does anyone have any tips to relieve the back pain?"
+    )
+    message = parsed(asks, ranking)
+    RemedyRequest().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
+    assert abs(message.get(INTENT)["confidence"] - 0.61) < 1e-9
+    sure = parsed(asks, [("faq_can_anxiety_cause_back_pain", 0.7), ("faq_relief_overview", 0.3)])
+    RemedyRequest().process([sure])
+    assert sure.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    # "in treatment for" tells what the person is having, it asks for nothing.
+    told = parsed(
+        "I've been in treatment for low back pain for six months. Now my doctor wants me to see a psychologist. "
+        "What good will that do?",
+        ranking,
+    )
+    RemedyRequest().process([told])
+    assert told.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
