@@ -268,17 +268,19 @@ def test_the_layer_files_hold_every_crisis_and_red_flag_example() -> None:
 
 
 def test_a_life_of_pain_refused_is_no_crisis_cue(trained: Any):
-    """"I don't want to live the rest of my life in this much pain" asks for relief (the rule cr_not_want_live reads
+    """ "I don't want to live the rest of my life in this much pain" asks for relief (the rule cr_not_want_live reads
     it as ordinary too); not wanting to live at all, or like this, stays a cue."""
     net = trained.net
-    assert not net.has_crisis_cue("any tips to relieve the back pain? I don't want to live the rest of my life in this much pain")
+    assert not net.has_crisis_cue(
+        "any tips to relieve the back pain? I don't want to live the rest of my life in this much pain"
+    )
     assert not net.has_crisis_cue("my back aches every day and I don't want to live with this pain forever")
     assert net.has_crisis_cue("my back aches every day and I don't want to live anymore")
     assert net.has_crisis_cue("I don't want to live like this")
 
 
 def test_a_death_feared_in_a_scare_is_no_crisis_cue_unless_wished(trained: Any):
-    """"They all thought I was gonna die" tells a scare; "I thought I was going to die and I wanted to" wishes it."""
+    """ "They all thought I was gonna die" tells a scare; "I thought I was going to die and I wanted to" wishes it."""
     net = trained.net
     assert not net.has_crisis_cue("I choked at dinner, they all thought I was gonna die and my back still aches")
     assert net.has_crisis_cue("I thought I was going to die and I wanted to")
