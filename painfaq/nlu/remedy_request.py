@@ -49,9 +49,9 @@ from painfaq.nlu.rule_step import RuleStep, confidence, give_top_guess_to, typed
 RELIEF_INTENT = "faq_relief_overview"
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
-# The article's explanations: what they answer is why or how much, never what to do about it.
 # Below this, the classifier's top topic would be asked back ("did you mean", config.yml's FallbackClassifier).
 UNSURE_BELOW = 0.4
+# The article's explanations: what they answer is why or how much, never what to do about it.
 EXPLANATION_INTENTS = (
     "faq_signs",
     "faq_how_long",
@@ -59,13 +59,15 @@ EXPLANATION_INTENTS = (
     "faq_how_anxiety_causes_back_pain",
     "faq_nervous_system",
 )
+# "a cure for", "relief for"; "I've been in treatment for ..." tells, it does not ask.
+_REMEDY_FOR = r"(?<!in )(?<!had )(?<!getting )(?<!under )(cure|remedy|treatment|relief) for"
 ASKS_FOR_RELIEF = re.compile(
     r"\b(how (can|do|should|could|would) (i|we|you|one) (\w+ ){0,3}?(get rid of|eliminate|stop|cure|fix|ease|relieve|"
     r"treat|manage|deal with|reduce|prevent|overcome|heal|get past|get over|beat|lessen|alleviate)"
     r"|is there (a|any) (cure|treatment|remedy)"
     r"|is there (a|any) way to (stop|cure|fix|ease|relieve|treat|get rid of|make it)"
     r"|what (can|should) i do (about|for|to)|any (tips|remedies)"
-    r"|(?<!in )(?<!had )(?<!getting )(?<!under )(cure|remedy|treatment|relief) for)\b",
+    r"|" + _REMEDY_FOR + r")\b",
     re.IGNORECASE,
 )
 
@@ -90,7 +92,7 @@ ASKS_FOR_HELP = re.compile(
     # "What's a beginner to do?", "what is one to do"
     r"|what('?s| is) (a|an|one) (\w+ )?to do\b"
     r"|alternatives?\b|is there (a|any) (cure|treatment|remedy|way to (stop|ease|relieve|fix|get rid))"
-    r"|(?<!in )(?<!had )(?<!getting )(?<!under )(cure|remedy|treatment|relief) for"
+    r"|" + _REMEDY_FOR +
     # "is there anything that can help me?", "I need a real solution", "some good stretches for the lower back"
     r"|\b(is there )?anything (that )?(can|could|would|will|might|to) help"
     r"|\b(need|want|looking for|find) (a |some |any )?(real |good |permanent )?(solution|relief)"
