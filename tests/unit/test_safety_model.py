@@ -162,6 +162,19 @@ def test_someone_elses_death_told_is_no_crisis_cue(trained: Any):
     assert net.has_crisis_cue("my grandma died and I want to die too")
 
 
+def test_waking_up_dead_tired_or_a_jumping_heart_is_no_crisis_cue(trained: Any):
+    """Morning anxiety ("I wake up panicked every morning", "a feeling of dead dread", "my heart about to jump out of my
+    chest") is in most anxiety posts; waking up is a cue only when it is not wished."""
+    net = trained.net
+    assert not net.has_crisis_cue("I wake up panicked every morning with a terrible feeling of dead dread")
+    assert not net.has_crisis_cue("why am I waking up with a heart about to jump out of my chest?")
+    assert not net.has_crisis_cue("I'm dead tired when I wake up and my back is stiff")
+    assert net.has_crisis_cue("i dont want to wake up tomorrow")
+    assert net.has_crisis_cue("I hope I never wake up")
+    assert net.has_crisis_cue("I feel dead inside")
+    assert net.has_crisis_cue("I keep thinking of jumping off the bridge")
+
+
 def _train_layer(tmp_path: Path, name: str, config: dict, messages: List[Message]) -> Any:
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
