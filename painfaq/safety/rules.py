@@ -529,7 +529,7 @@ class SafetyNet:
             return False
         # Something acute next to the symptom outranks a known pattern too ("chest pain for months, but right
         # now it's spreading into my jaw").
-        if rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near):
+        if rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near, fears=rule.urgent_unless_feared):
             return False
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
             return True
@@ -555,10 +555,18 @@ class SafetyNet:
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
         return _contains(doc.user_data[_LEMMAS], phrases)
 
-    def _near(self, doc: Doc, m: _Match, phrases: Tuple[Tuple[str, ...], ...], window: Optional[int] = None) -> bool:
+    def _near(
+        self,
+        doc: Doc,
+        m: _Match,
+        phrases: Tuple[Tuple[str, ...], ...],
+        window: Optional[int] = None,
+        fears: Tuple[Tuple[str, ...], ...] = (),
+    ) -> bool:
         """A phrase within `matching.near_window` (or `window`) tokens before or after the match, in the same
         sentence: "fell off my bike as a kid", "years ago I was in a car accident", "chest gets tight (heart
-        checked, fine)"."""
+        checked, fine)". With `fears`, a phrase right after a fear does not count ("I'm so paranoid I have cancer"
+        tells no cancer; "I'm scared because I was diagnosed with cancer" does)."""
         lemmas = doc.user_data[_LEMMAS]
         window = self._near_window if window is None else window
         first, last = m.start, m.end
@@ -566,7 +574,15 @@ class SafetyNet:
             first -= 1
         while last < len(lemmas) and last - m.end < window and lemmas[last] not in _SENTENCE_ENDS:
             last += 1
-        return _contains(lemmas[first:last], phrases)
+        if not fears:
+            return _contains(lemmas[first:last], phrases)
+        return any(
+            start + len(phrase) <= last
+            and _phrase_at(lemmas, start, phrase)
+            and not self._preceded_by(doc, start, fears, 1)
+            for phrase in phrases
+            for start in range(first, last)
+        )
 
     def _told_after_history(self, doc: Doc, m: _Match) -> bool:
         """The sentence just before the match's own dates what it tells ("I was in accident several years ago. Broke

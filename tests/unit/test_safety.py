@@ -617,6 +617,21 @@ def test_a_relatives_cancer_is_not_the_history_of_the_person_whose_back_hurts(ne
         assert finding is not None and finding.category == "cancer_history", text
 
 
+def test_a_cancer_feared_is_health_anxiety_but_one_told_stays_a_red_flag(net: SafetyNet) -> None:
+    """`note_if_in_sentence` and the fear check of `urgent_if_near`: "I have cancer" right after a fear tells none."""
+    for text in (
+        "i'm so terrified I have some kind of lymph node cancer, my back aches from the stress",
+        "I am so paranoid I have cancer and my back hurts",
+    ):
+        assert net.check(text) is None and net.wants_note(text), text
+    for text in (
+        "I have cancer and I'm terrified of this new back pain",
+        "I'm scared because I was diagnosed with breast cancer two years ago and now my back aches all the time",
+    ):
+        finding = net.check(text)
+        assert finding is not None and finding.category == "cancer_history", text
+
+
 def test_a_fall_in_a_past_year_is_history_but_a_number_of_minutes_is_not(net: SafetyNet) -> None:
     old = "I fell off a truck on deployment back in 2010, had surgery, mostly recovered. Stress makes my back ache."
     assert net.check(old) is None
