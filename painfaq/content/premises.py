@@ -215,6 +215,16 @@ OTHER_CONDITION_WORDS = [
     r"shingles",
     r"endometriosis",
     r"testic\w*",
+    # A pregnancy's or a period's back pain ("28 weeks pregnant and severe low back pain", "lower back pain during period
+    # remedies"), or one the person puts down to the kidneys: the labelling guide's pregnancy-specific and other-illness
+    # questions, which the article's remedies for back pain from anxiety do not answer.
+    r"pregnan\w*",
+    r"(sign of|signs of|into|early|back) labou?r",
+    r"miscarriage",
+    r"menstrua\w*",
+    r"(my|her|during|on|last|next) periods?(?! of)",
+    r"periods? (cramps?|pains?)",
+    r"kidneys?",
 ]
 
 # Stress named as such, the words a lifter's "I thought I could do another set" or "I wouldn't mind a trainer" are not.
@@ -361,7 +371,6 @@ VIOLENCE_WORDS = [
 FIRST_QUESTION_CONDITION_WORDS = OTHER_CONDITION_WORDS + [
     r"sciatica",
     r"pinched nerves?",
-    r"pregnan\w*",
     r"utis?",
     r"kidney infections?",
     r"arthritis",

@@ -330,6 +330,13 @@ def test_a_story_that_asks_what_the_ache_is_is_declined() -> None:
         "Lower back pain? I was hunched over my laptop and now it's very hard to stand up. What did I do to my lower back?",
         "i have really bad lower back pain whenever i lay down or stand up, i just cant get comfortable, i need to know what "
         "it is",
+        # The cause asked in other words: possible causes, what can be causing it, ideas on what it is, a guess at a
+        # link to something else.
+        "Sharp lower back pain when I get out of bed in the morning, it eases after an hour. Possible causes of this?",
+        "My lower back has been aching on the left side for about two weeks now. What can be causing this?",
+        "Dull ache in my middle back that comes and goes for a month, getting worse. Any ideas on what it could be?",
+        "Lower back pain for a month, only on the right side, and my ankles swell in the evening. Can the swelling be "
+        "related to the back pain?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])
@@ -340,6 +347,26 @@ def test_a_story_that_asks_what_the_ache_is_is_declined() -> None:
         "My lower back aches every evening since work got so stressful. What could it be?",
         "My lower back aches after every yoga class I go to. What could it be from the yoga?",
         "the bridge and breathe one, what is it?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
+
+
+def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.3), ("faq_exercise", 0.1)]
+    for text in (
+        "I am 30 weeks pregnant and my lower back hurts so much at night that I cannot sleep, anything I can do?",
+        "Every month during my period my lower back aches terribly for three days. Any remedies that work?",
+        "Lower back ache on both sides for a week, right about where my kidneys are. What should I do about it?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+    # Stress named keeps the answer; "a period of time" is no period.
+    for text in (
+        "I am pregnant and so stressed about work that my lower back has been aching for weeks, what can I do?",
+        "I sit hunched for a long period of time at my desk and my lower back aches every evening, what can I do?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])

@@ -79,6 +79,12 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Any tips to loosen up my muscles from all this stress? They are so tight they hurt.",
         "How does one deal with the body aches of anxiety? Will they ever go away?",
         "My neck and shoulders get tense at my desk and when I'm stressed it turns into a headache. How can I prevent this?",
+        # A forum's wording of the same request: "what i can do", "how i can treat it", "anything i can do", "solutions".
+        "My lower back has been sore since the weekend. Can someone tell me what i can do to ease it?",
+        "Back hurts whenever I stand at work, no idea why. Anyone know how i can treat it at home?",
+        "Is there anything I can do for my aching lower back? It has been like this for months.",
+        "I get a sharp pain in my lower back every time I play golf. Anyone know any solutions?",
+        "Sore lower back for a week now. Suggestions please?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
