@@ -51,8 +51,10 @@ from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
 
-# Topics whose answer explains an anxiety mechanism.
-ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS]
+# Topics whose answer explains an anxiety mechanism, and the article's own "yes, anxiety can cause back pain": a
+# longer message that never speaks of stress asks what its ache is, not whether anxiety is behind it (on dev, 7 such
+# messages got that answer, all out of scope; on r47's Yahoo! Answers questions, 9 of 84).
+ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS] + ["faq_can_anxiety_cause_back_pain"]
 
 
 # `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
@@ -82,7 +84,11 @@ ASKS_WHAT_IT_IS = re.compile(
     # it could be?", "Could my lower back pain be my kidneys?", "Can ankle swelling be related to lower back pain?"
     r"|(possible|potential|probable|likely) causes?|what (can|could|might|would) be causing"
     r"|(ideas?|clue) (on|about|as to) what|could (it|this|that) be (i have|a|an|my)\b"
-    r"|(could|can|might) (\w+ ){1,4}be (related|linked|connected|due) to)",
+    r"|(could|can|might) (\w+ ){1,4}be (related|linked|connected|due) to"
+    # "What could be wrong?", "I was wondering what it could be?", and which doctor to see ("What kind of dr should i
+    # see", "Who do I see for ..."): not "should I see a doctor?", the warning signs.
+    r"|what (could|might|can) be wrong|wonder(ing)? what (it|this|that) (is|could be|might be|was)"
+    r"|what (kind|type|sort) of (dr|doctor|specialist)|who (do|should) i see)",
     re.IGNORECASE,
 )
 

@@ -371,3 +371,41 @@ def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
         message = parsed(text, ranking)
         PremiseGate().process([message])
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
+
+
+def test_the_articles_yes_needs_a_message_that_speaks_of_stress() -> None:
+    ranking = [("faq_can_anxiety_cause_back_pain", 0.6), ("out_of_scope", 0.3), ("faq_relief_overview", 0.1)]
+    plain = parsed(
+        "Lower back pain? I'm 14 and my lower back is sore after basketball or running, it has been going on for a month.",
+        ranking,
+    )
+    stressed = parsed(
+        "Lower back pain? My lower back has been sore for a month, ever since my exams started and I have been so stressed.",
+        ranking,
+    )
+    PremiseGate().process([plain, stressed])
+    assert plain.get(INTENT)["name"] == "out_of_scope"
+    assert stressed.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+
+
+def test_what_could_be_wrong_and_which_doctor_are_not_the_articles_questions() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.3), ("faq_warning_signs", 0.1)]
+    for text in (
+        "My lower back started to feel sore on Friday after reading on my stomach and it is still sore. What could be wrong?",
+        "Since Saturday I have had a bad ache in my lower back when I stand up. I was wondering what it could be?",
+        "I have had a dull lower back ache for two years and my GP shrugs. What kind of doctor should I see about it?",
+        # ...and a pregnancy told by its weeks, a c-section's back pain.
+        "I am only 34 weeks and today my lower back aches and there is a lot of pressure low down. What can I do about it?",
+        "My lower back has ached every day since my second c-section two years ago. Any tips for the pain?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+    # "Should I see a doctor?" is the warning signs' question, and "3 weeks into physio" is no pregnancy.
+    for text in (
+        "My lower back has ached for a month and it is getting worse when I sit at work. Should I see a doctor about it?",
+        "I'm 3 weeks into physio for my lower back and it still aches every evening, what else can I do about it?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
