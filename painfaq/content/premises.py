@@ -198,9 +198,11 @@ OTHER_CONDITION_WORDS = [
     r"gall ?stones?",
     r"gallbladder",
     r"herniat\w*",
-    r"bulging discs?",
-    r"slipped discs?",
-    r"degenerative discs?",
+    r"bulging dis[ck]s?",
+    r"slipped dis[ck]s?",
+    r"degenerative dis[ck]s?",
+    # "MRI report shows Disk Bulging at L4-L5 level"
+    r"dis[ck]s? bulg\w*",
     r"stenosis",
     r"spondyl\w*",
     r"ankylosing",
@@ -232,6 +234,34 @@ OTHER_CONDITION_WORDS = [
 
 # Stress named as such, the words a lifter's "I thought I could do another set" or "I wouldn't mind a trainer" are not.
 STRESS_NAMED_WORDS = [r"anx\w*", r"stres\w*", r"nerv(es|ous)", r"panic\w*", r"worr(y|ied|ies|ying)", r"depress\w*"]
+
+# What the article's "yes, anxiety can cause back pain" needs a story to have told: stress or a feeling's strain, not
+# just "I thought it would go away" or "feeling general soreness" (STRESS_WORDS' thought, feeling, mind, calm...).
+STRESS_TOLD_WORDS = STRESS_NAMED_WORDS + [
+    r"emotion\w*",
+    r"mental\w*",
+    r"psych\w*",
+    r"in my head",
+    r"overwhelm\w*",
+    r"upset",
+    r"trauma\w*",
+    r"grie\w*",
+    r"on edge",
+    r"burn(ed|t)? ?out",
+    r"fight or flight",
+    r"cortisol",
+    r"adrenaline",
+    r"mood\w*",
+    r"overthink\w*",
+    r"frazzled",
+    r"wound up",
+    r"uptight",
+    r"tension",
+    r"tens(e|ed|es|ing)",
+    r"fear\w*",
+    r"scared",
+    r"afraid",
+]
 
 # A strength-training story ("my lower back is getting sore from squats", "tweaked it on deadlifts", "bench press leads to
 # neck pain"): the ache of a lift, its form or its programme, which the article's remedies for back pain from anxiety do

@@ -41,6 +41,7 @@ from painfaq.content.premises import (
     NAMES_A_REMEDY,
     OTHER_CONDITION_WORDS,
     STRESS_NAMED_WORDS,
+    STRESS_TOLD_WORDS,
     STRESS_WORDS,
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_other_organs,
@@ -51,16 +52,19 @@ from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
 
-# Topics whose answer explains an anxiety mechanism, and the article's own "yes, anxiety can cause back pain": a
-# longer message that never speaks of stress asks what its ache is, not whether anxiety is behind it (on dev, 7 such
-# messages got that answer, all out of scope; on r47's Yahoo! Answers questions, 9 of 84).
-ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS] + ["faq_can_anxiety_cause_back_pain"]
+# Topics whose answer explains an anxiety mechanism.
+ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS]
+# The article's own "yes, anxiety can cause back pain": a longer message that never tells of stress asks what its ache
+# is, not whether anxiety is behind it (on dev, 9 such messages got that answer, all out of scope; on r47's Yahoo!
+# Answers questions, 12 of 84).
+CAUSE_INTENT = "faq_can_anxiety_cause_back_pain"
 
 
 # `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
 # whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
 PREMISES = [
     {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
+    {"intents": [CAUSE_INTENT], "words": STRESS_TOLD_WORDS, "min_words": 12},
     # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},

@@ -84,9 +84,10 @@ BARE_BACK_PAIN_QUERY = re.compile(
 ASKS_FOR_HELP = re.compile(
     r"\b(what (can|should|could|do) (i|we|you|one|she|he) do( about| for| to (help|ease|stop|relieve)| 2 try|\W*$)"
     # Yahoo! Answers wording: "what i can do to relieve the pain", "how i can treat it", "is there anything I can do for
-    # my lower back pain?", "anyone knows any solutions?", "suggestions please?"
+    # my lower back pain?", "anyone knows any solutions?", "suggestions please?", "what is good for low back pain?"
     r"|what (i|we) (can|could|should) do (to|for|about)\b|how (i|we) (can|could|should) (\w+ ){0,2}?(treat|fix|ease|relieve|"
     r"heal|stop|get rid of)|is there anything (i|we|you) (can|could) do|\b(any|some) solutions?\b|\bsuggestions? please"
+    r"|what('?s| is| are) good for"
     r"|what (can|should) be done|what to do( about| for|\W*$)"
     r"|any (tips|advice|suggestions?|recommendations?|remedies)\b(?! (on|about|for) what)"
     r"|(tips|remedies) (on|for|to)"

@@ -383,8 +383,14 @@ def test_the_articles_yes_needs_a_message_that_speaks_of_stress() -> None:
         "Lower back pain? My lower back has been sore for a month, ever since my exams started and I have been so stressed.",
         ranking,
     )
-    PremiseGate().process([plain, stressed])
+    # "I thought it would go away" tells a thought, not stress.
+    thought = parsed(
+        "My lower back started to feel sore on Friday and I thought the pain would go away but it is still sore. Why?",
+        ranking,
+    )
+    PremiseGate().process([plain, stressed, thought])
     assert plain.get(INTENT)["name"] == "out_of_scope"
+    assert thought.get(INTENT)["name"] == "out_of_scope"
     assert stressed.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
 
 

@@ -85,6 +85,7 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Is there anything I can do for my aching lower back? It has been like this for months.",
         "I get a sharp pain in my lower back every time I play golf. Anyone know any solutions?",
         "Sore lower back for a week now. Suggestions please?",
+        "What is good for a sore lower back? It aches after a long drive every time.",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
