@@ -229,7 +229,8 @@ OTHER_CONDITION_WORDS = [
     r"menstrua\w*",
     r"(my|her|during|on|last|next) periods?(?! of)",
     r"periods? (cramps?|pains?)",
-    r"kidneys?",
+    # (not a place: "pain on the right side (kidney area)")
+    r"kidneys?(?! area)",
 ]
 
 # Stress named as such, the words a lifter's "I thought I could do another set" or "I wouldn't mind a trainer" are not.

@@ -67,7 +67,8 @@ PREMISES = [
     {"intents": [CAUSE_INTENT], "words": STRESS_TOLD_WORDS, "min_words": 12},
     # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
-    {"intents": ["faq_*"], "words": STRESS_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
+    # (stress told, not "feeling more and more uncomfortable": a pregnancy's back pain is not the article's for a feeling)
+    {"intents": ["faq_*"], "words": STRESS_TOLD_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
     {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 20, "when": LIFTING_WORDS},
     {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 12, "when": MEDICINE_NAME_WORDS},
 ]
@@ -92,6 +93,7 @@ ASKS_WHAT_IT_IS = re.compile(
     # "What could be wrong?", "I was wondering what it could be?", and which doctor to see ("What kind of dr should i
     # see", "Who do I see for ..."): not "should I see a doctor?", the warning signs.
     r"|what (could|might|can) be wrong|wonder(ing)? what (it|this|that) (is|could be|might be|was)"
+    r"|what('?s| is) the (cause|reason) (of|for)"
     r"|what (kind|type|sort) of (dr|doctor|specialist)|who (do|should) i see)",
     re.IGNORECASE,
 )

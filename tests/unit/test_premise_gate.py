@@ -367,6 +367,7 @@ def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
     for text in (
         "I am pregnant and so stressed about work that my lower back has been aching for weeks, what can I do?",
         "I sit hunched for a long period of time at my desk and my lower back aches every evening, what can I do?",
+        "I have a mild ache on the right side of my lower back (kidney area) when I bend over at work, what can I do?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])
@@ -403,6 +404,8 @@ def test_what_could_be_wrong_and_which_doctor_are_not_the_articles_questions() -
         # ...and a pregnancy told by its weeks, a c-section's back pain.
         "I am only 34 weeks and today my lower back aches and there is a lot of pressure low down. What can I do about it?",
         "My lower back has ached every day since my second c-section two years ago. Any tips for the pain?",
+        "I'm 36 weeks pregnant and feeling more and more uncomfortable, my lower back aches all day. What can I do?",
+        "Whats the cause of lower back pain? I'm 19 and it's hard to bend down to pick things up lately.",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])

@@ -86,6 +86,8 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "I get a sharp pain in my lower back every time I play golf. Anyone know any solutions?",
         "Sore lower back for a week now. Suggestions please?",
         "What is good for a sore lower back? It aches after a long drive every time.",
+        "My lower back has ached for two months and I'm not sure what the best solution is. Stretching helps a bit.",
+        "This lower back ache won't go away, I've tried everything. Does anyone know how to get it to go away?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
