@@ -237,32 +237,26 @@ OTHER_CONDITION_WORDS = [
 STRESS_NAMED_WORDS = [r"anx\w*", r"stres\w*", r"nerv(es|ous)", r"panic\w*", r"worr(y|ied|ies|ying)", r"depress\w*"]
 
 # What the article's "yes, anxiety can cause back pain" needs a story to have told: stress or a feeling's strain, not
-# just "I thought it would go away" or "feeling general soreness" (STRESS_WORDS' thought, feeling, mind, calm...).
-STRESS_TOLD_WORDS = STRESS_NAMED_WORDS + [
-    r"emotion\w*",
-    r"mental\w*",
-    r"psych\w*",
-    r"in my head",
-    r"overwhelm\w*",
-    r"upset",
-    r"trauma\w*",
-    r"grie\w*",
-    r"on edge",
-    r"burn(ed|t)? ?out",
-    r"fight or flight",
-    r"cortisol",
-    r"adrenaline",
-    r"mood\w*",
-    r"overthink\w*",
-    r"frazzled",
-    r"wound up",
-    r"uptight",
-    r"tension",
-    r"tens(e|ed|es|ing)",
-    r"fear\w*",
-    r"scared",
-    r"afraid",
+# just "I thought it would go away" or "feeling general soreness". STRESS_WORDS without its thought, feeling, mind and
+# calm words, and with stress named as such (STRESS_NAMED_WORDS: "nervous", not "nerve").
+_NOT_STRESS_TOLD = [
+    r"anx\w*",
+    r"stres\w*",
+    r"worr\w*",
+    r"nerv\w*",
+    r"panic\w*",
+    r"depress\w*",
+    r"tighten\w*",
+    r"clench\w*",
+    r"mind",
+    r"brain",
+    r"thoughts?",
+    r"feelings?",
+    r"hypervigilan\w*",
+    r"relax\w*",
+    r"calm\w*",
 ]
+STRESS_TOLD_WORDS = STRESS_NAMED_WORDS + [word for word in STRESS_WORDS if word not in _NOT_STRESS_TOLD]
 
 # A strength-training story ("my lower back is getting sore from squats", "tweaked it on deadlifts", "bench press leads to
 # neck pain"): the ache of a lift, its form or its programme, which the article's remedies for back pain from anxiety do

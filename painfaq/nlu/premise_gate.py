@@ -46,6 +46,7 @@ from painfaq.content.premises import (
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_other_organs,
 )
+from painfaq.nlu.cause_question import CAUSE_INTENT
 from painfaq.nlu.focus import focus
 from painfaq.nlu.remedy_request import ASKS_FOR_HELP, ASKS_FOR_RELIEF
 from painfaq.nlu.rule_step import RuleStep
@@ -54,16 +55,14 @@ OUT_OF_SCOPE = "out_of_scope"
 
 # Topics whose answer explains an anxiety mechanism.
 ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS]
-# The article's own "yes, anxiety can cause back pain": a longer message that never tells of stress asks what its ache
-# is, not whether anxiety is behind it (on dev, 9 such messages got that answer, all out of scope; on r47's Yahoo!
-# Answers questions, 12 of 84).
-CAUSE_INTENT = "faq_can_anxiety_cause_back_pain"
 
 
 # `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
 # whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
 PREMISES = [
     {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
+    # The article's own "yes, anxiety can cause back pain": a longer message that never tells of stress asks what its
+    # ache is, not whether anxiety is behind it (on dev, 9 such messages got that answer, all out of scope).
     {"intents": [CAUSE_INTENT], "words": STRESS_TOLD_WORDS, "min_words": 12},
     # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
