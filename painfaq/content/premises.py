@@ -221,6 +221,7 @@ OTHER_CONDITION_WORDS = [
     # remedies"), or one the person puts down to the kidneys: the labelling guide's pregnancy-specific and other-illness
     # questions, which the article's remedies for back pain from anxiety do not answer.
     r"pregnan\w*",
+    r"preggy|preggers|preggo",
     r"(sign of|signs of|into|early|back) labou?r|labou?r coming",
     # "I am only 36.5 weeks", "im 38 weeks" (not "I'm 3 weeks into physio")
     r"(i'?m|i am) (only |almost |about |nearly )?[1-4]\d(\.5)? weeks(?!\s+(ago|into|in|since|of|out|now|post))",

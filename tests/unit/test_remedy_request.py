@@ -88,6 +88,25 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "What is good for a sore lower back? It aches after a long drive every time.",
         "My lower back has ached for two months and I'm not sure what the best solution is. Stretching helps a bit.",
         "This lower back ache won't go away, I've tried everything. Does anyone know how to get it to go away?",
+        # ...and more of it: a better back, what to do, help offered, a direction, advice, programs, nothing helping.
+        "My lower back aches every evening after work. How can I make my back feel better?",
+        "Sore lower back for three weeks from sitting at a desk, i want to know what to do about it.",
+        "My middle back has ached since Christmas. Can anyone offer any help.",
+        "Neck and lower back pain for two years now. Can you lead me in the right direction?",
+        "Even the simplest workouts make my lower back ache. We need your advice.",
+        "Lower back aches whenever I'm on my feet all day. What things help with this?",
+        "Are there fitness programs for people with lower back pain?",
+        "My lower back keeps aching. How do I strengthen my back so it stops?",
+        "I have lower back pain, been to the chiropractor and the doctor, nothing helps?",
+        "Lower back pain for a year and I'm tired of it. Can somebody please help?",
+        "My lower back aches when I bend down. I don't know what to do next.",
+        "Sharp pain in my lower back that eased off. What should I do if it happens again?",
+        "New ache in my low back tonight after rowing. What can I do. Also is stretching good?",
+        "Does anyone know how to handle lower back pain?",
+        # A test that came back normal leaves the ache unexplained: the article's subject.
+        "My lower back aches all the time, x-rays twice showed that nothing is wrong. Is there anything I can do?",
+        # "for an extended period" is time, not a period.
+        "When I run for an extended period my lower back begins to ache. How can I prevent it?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
@@ -116,6 +135,10 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         "When my anxiety peaks my hands tingle and hurt. Any advice?",
         # A lift's ache, no stress named ("I thought I could" is no worry).
         "I tweaked my lower back on deadlifts yesterday, I thought I could do one more set. What can I do for it?",
+        # A test's finding, a period's ache, a pregnancy in slang: still not the article's subject.
+        "My lower back aches and the x-ray showed a slipped disc. What can I do?",
+        "My lower back aches every month during my period. What can I do?",
+        "I am 14 weeks preggy and my lower back aches. Any advice?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
