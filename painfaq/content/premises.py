@@ -222,6 +222,12 @@ OTHER_CONDITION_WORDS = [
     # questions, which the article's remedies for back pain from anxiety do not answer.
     r"pregnan\w*",
     r"preggy|preggers|preggo",
+    # "I am due any day", "my due date is next week"; the ovaries ("5 days late ... my ovaries are killing me")
+    r"due any day",
+    r"(my|her) due date",
+    r"ovar(y|ies|ian)",
+    # trying to conceive ("it occured a wk after conception", "TTC"), ovulation, implantation
+    r"conception|conceiv\w*|ttc|ovulat\w*|implantation",
     r"(sign of|signs of|into|early|back) labou?r|labou?r coming",
     # "I am only 36.5 weeks", "im 38 weeks" (not "I'm 3 weeks into physio")
     r"(i'?m|i am) (only |almost |about |nearly )?[1-4]\d(\.5)? weeks(?!\s+(ago|into|in|since|of|out|now|post))",

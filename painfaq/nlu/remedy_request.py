@@ -114,7 +114,9 @@ ASKS_FOR_HELP = re.compile(
     # "anyone can help me?", "Can somebody please help?", "I don't know what to do next", "what should I do if it happens
     # again", "What can I do. Also ...", "how to handle lower back pain?"
     r"|(can|could|would) (any|some) ?(one|body) (please )?help( me)?\W*$|(don'?t|do not|dunno) know what (else )?to do"
-    r"|what (should|can|do) (i|we) do if|what (can|should) (i|we) do\s*[.!?]|how (to|do (i|you)) handle)",
+    r"|what (should|can|do) (i|we) do if|what (can|should) (i|we) do\s*[.!?]|how (to|do (i|you)) handle"
+    # "What are interventions needed for low back pain?"
+    r"|interventions? (needed |required )?for)",
     re.IGNORECASE,
 )
 # An ache: "pain" counts here, because the back is named next to it in the same message.

@@ -359,6 +359,11 @@ def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
         "I am 30 weeks pregnant and my lower back hurts so much at night that I cannot sleep, anything I can do?",
         "Every month during my period my lower back aches terribly for three days. Any remedies that work?",
         "Lower back ache on both sides for a week, right about where my kidneys are. What should I do about it?",
+        # ...told in other words: a due date, slang, the ovaries.
+        "I am due any day and so uncomfortable with this pain in my lower back and buttock. What can I do to ease it?",
+        "I'm 14 weeks preggy and my lower back has been aching for two days, what can I do for it at home?",
+        "I am 5 days late, having severe lower back pain and my ovaries are killing me. Is this serious at all?",
+        "We are trying to conceive and my lower back has ached since I ovulated last week. What can I do for it?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])

@@ -103,6 +103,7 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Sharp pain in my lower back that eased off. What should I do if it happens again?",
         "New ache in my low back tonight after rowing. What can I do. Also is stretching good?",
         "Does anyone know how to handle lower back pain?",
+        "What are interventions needed for low back pain?",
         # A test that came back normal leaves the ache unexplained: the article's subject.
         "My lower back aches all the time, x-rays twice showed that nothing is wrong. Is there anything I can do?",
         # "for an extended period" is time, not a period.
