@@ -116,7 +116,11 @@ ASKS_FOR_HELP = re.compile(
     r"|(can|could|would) (any|some) ?(one|body) (please )?help( me)?\W*$|(don'?t|do not|dunno) know what (else )?to do"
     r"|what (should|can|do) (i|we) do if|what (can|should) (i|we) do\s*[.!?]|how (to|do (i|you)) handle"
     # "What are interventions needed for low back pain?"
-    r"|interventions? (needed |required )?for)",
+    r"|interventions? (needed |required )?for"
+    # "How do i sooth lower back pains?", "anything that could ease it up", "Does anybody know ... mabye a cure?",
+    # "Low back hip pain-cures?"
+    r"|how (can|do|to) (i |you )?sooth(e|ing)?\b|tips on how to sooth"
+    r"|anything (that )?(i )?(could|can|would|to) (do )?(to )?(ease|help|relieve|sooth)|\b(a|any) cures?\b|-cures?\b)",
     re.IGNORECASE,
 )
 # An ache: "pain" counts here, because the back is named next to it in the same message.

@@ -104,6 +104,9 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "New ache in my low back tonight after rowing. What can I do. Also is stretching good?",
         "Does anyone know how to handle lower back pain?",
         "What are interventions needed for low back pain?",
+        "My lower back aches after I slept on it wrong. How do i sooth lower back pains?",
+        "Pain in my low back for a few weeks when I walk up the stairs, anything that could ease it up?",
+        "Lower back hurts after sitting all day. Does anybody know the problem and maybe a cure?",
         # A test that came back normal leaves the ache unexplained: the article's subject.
         "My lower back aches all the time, x-rays twice showed that nothing is wrong. Is there anything I can do?",
         # "for an extended period" is time, not a period.
