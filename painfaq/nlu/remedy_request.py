@@ -139,9 +139,8 @@ NOT_THE_ARTICLES_SUBJECT = re.compile(
     + "|".join(
         FIRST_QUESTION_CONDITION_WORDS
         + r"mri x-?rays? scans? surger\w* surgeon discs? injections? drugs? meds medications? morphine opioids? kratom "
+        # (a period is read as the premises read it, among the condition words: not "for an extended period")
         r"breasts? bras? cysts?".split()
-        # a period, not "for an extended period" (the premises' reading)
-        + [r"(my|her|during|on|last|next) periods?(?! of)", r"periods? (cramps?|pains?)"]
     )
     + r")\b",
     re.IGNORECASE,
