@@ -111,6 +111,14 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "My lower back aches all the time, x-rays twice showed that nothing is wrong. Is there anything I can do?",
         # "for an extended period" is time, not a period.
         "When I run for an extended period my lower back begins to ache. How can I prevent it?",
+        # A condition denied or only guessed at in a question is no finding: the ache stays unexplained.
+        "I'm 15 and my lower back has ached for two weeks. I don't have my period yet. What can I do for relief?",
+        "My lower back aches after long shifts on my feet. Is this arthritis or just age? Any suggestions?",
+        "They tested me at the hospital, I know I'm not pregnant. My lower back is sore since Monday. How can I fix it?",
+        "My lower back has ached for days. Could it be my kidneys? What can I do about it?",
+        # Help asked in a sentence that is no question, after a title that is one.
+        "Lower back pain? I have had lower back pain for three weeks now and it won't go away. I sit at a desk all day. "
+        "I've tried heat and ibuprofen. Does anyone know how to get it to go away, thanks",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
@@ -143,6 +151,9 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         "My lower back aches and the x-ray showed a slipped disc. What can I do?",
         "My lower back aches every month during my period. What can I do?",
         "I am 14 weeks preggy and my lower back aches. Any advice?",
+        # A denial that belongs to another clause leaves the condition the person's own.
+        "I don't smoke but I have arthritis in my lower back and it aches. What can I do?",
+        "My lower back aches and the doctor says it is a herniated disc, not a strain. What can I do?",
     ):
         message = parsed(text, ranking)
         RemedyRequest().process([message])
@@ -178,3 +189,26 @@ def test_an_unsure_topic_for_a_request_for_help_with_back_pain_gets_every_topics
     )
     RemedyRequest().process([told])
     assert told.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+
+
+def test_the_classifiers_own_red_flag_guess_leaves_a_request_for_help_to_the_overview() -> None:
+    """The safety net after this step sets the classifier's red-flag and crisis guesses aside (and keeps them where
+    its rules or its own model find one); the rest of the ranking goes to the overview when help is asked."""
+    ranking = [
+        ("red_flag", 0.48),
+        ("faq_relief_overview", 0.19),
+        ("out_of_scope", 0.14),
+        ("faq_inactivity", 0.07),
+        ("faq_exercise", 0.07),
+        ("crisis", 0.05),
+    ]
+    asks = "All of a sudden my lower back is in pain and it won't stop. I can't take care of my kids. Any suggestions?"
+    message = parsed(asks, ranking)
+    RemedyRequest().process([message])
+    kept = {e["name"]: e["confidence"] for e in message.get(INTENT_RANKING_KEY)}
+    assert abs(kept["faq_relief_overview"] - 0.47) < 1e-9
+    assert kept["red_flag"] == 0.48 and kept["crisis"] == 0.05
+    assert kept["out_of_scope"] == kept["faq_inactivity"] == kept["faq_exercise"] == 0.0
+    tells = parsed("All of a sudden my lower back is in pain and it won't stop. I can't take care of my kids.", ranking)
+    RemedyRequest().process([tells])
+    assert {e["name"]: e["confidence"] for e in tells.get(INTENT_RANKING_KEY)}["out_of_scope"] == 0.14

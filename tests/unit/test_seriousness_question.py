@@ -20,6 +20,13 @@ ASKS_IF_SERIOUS = [
     "what symptoms mean my back pain is serious?",
     "how serious is upper back pain",
     "backache for a month now, when should I see a doctor?",
+    # A longer post of a question-and-answer site, and the doctor's visit weighed.
+    "I'm 14 and I have lower back pain!!? It has been about a week and my lower back hurts when I bend down, when I lay "
+    "down or when I stand up straight. I've never had back pain before and I have volleyball practice soon. "
+    "Could this be serious??!",
+    "A nagging ache in my lower back since yesterday's workout, a 4 out of 10. Is it worth going to the doctor or should "
+    "I give it a few days?",
+    "my lower back has been sore all week, do I need to see a doctor?",
 ]
 
 # Another organ, a condition, a medicine, the stress question, a long story, or no question about seriousness.
