@@ -22,7 +22,12 @@ test, procedure, medicine or condition the article does not cover, the out-of-sc
 Help asked in other words counts too: "is there anything that can help?", "I need a real solution", "some good
 stretches for the lower back". Muscles that stress keeps tight or sore count as the back does, the back named or
 not ("tips on how to relax your muscles due to stress?", "how does one cope with the body aches of anxiety?"): the
-labelling guide's settled case. Measured on the dev set of real messages (docs/real-users.md).
+labelling guide's settled case. The request is read in the whole message as well as in its questions: on a
+question-and-answer site the title asks ("Lower back pain?") and the body pleads without a question mark ("does anyone
+know how to get it to go away ... any advise would be great thanks"). A condition the person denies ("I know I'm not
+pregnant") or only guesses at in a question ("Is this arthritis, or just age?") does not make the message another
+subject. The classifier's own red-flag or crisis guess, which the safety net sets aside, does not hide the request
+either. Measured on the dev set of real messages (docs/real-users.md).
 """
 
 from __future__ import annotations
