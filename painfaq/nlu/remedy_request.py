@@ -203,7 +203,8 @@ def names_a_subject_of_its_own(text: str) -> bool:
 def asks_help_for_back_pain(text: str) -> bool:
     """The question asks what to do, and the message is about an ache of the back, or about muscles that stress keeps
     tight or sore, and nothing the article leaves out."""
-    if not (ASKS_FOR_HELP.search(focus(text)) or ASKS_FOR_HELP.search(text)):
+    asked = focus(text)
+    if not (ASKS_FOR_HELP.search(asked) or ASKS_FOR_HELP.search(text)):
         return False
     told = without_figures_of_speech(text)
     if not NAMES_AN_ACHE.search(told):
@@ -213,7 +214,7 @@ def asks_help_for_back_pain(text: str) -> bool:
     return not (
         names_a_subject_of_its_own(text)
         or TELLS_OF_VIOLENCE.search(text)
-        or asks_for_a_medicine(focus(text))
+        or asks_for_a_medicine(asked)
         or tells_of_lifting_without_stress(text)
     )
 

@@ -12,8 +12,8 @@ it asked back, and a morning backache followed by "Could this be serious?" it de
 asks whether the pain is serious, dangerous or worth worrying about, or when to see a doctor about it, the message
 names the back and an ache, and it names no other organ, condition, test or medicine, the warning signs are answered
 instead of a decline or an explanation, in a message of up to 200 words (a Yahoo! Answers post telling a week of
-back pain and asking "Could this be serious??!" or "is it worth going to the doctor or should I give it a few days?"). A question whether stress is behind the pain
-stays `CauseQuestion`'s, and the remedies stay when the classifier chose them. A warning sign the person reports is the safety net's, which runs after
+back pain and asking "Could this be serious??!" or "is it worth going to the doctor or should I give it a few days?").
+A question whether stress is behind the pain stays `CauseQuestion`'s, and the remedies stay when the classifier chose them. A warning sign the person reports is the safety net's, which runs after
 this step and answers with the urgent reply.
 """
 
