@@ -116,6 +116,14 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "My lower back aches after long shifts on my feet. Is this arthritis or just age? Any suggestions?",
         "They tested me at the hospital, I know I'm not pregnant. My lower back is sore since Monday. How can I fix it?",
         "My lower back has ached for days. Could it be my kidneys? What can I do about it?",
+        # A remedy asked for in a question in words of its own: a way to make it better, a kind of remedy, what to try.
+        "How to help lower back pain? I'm 14, I play basketball and carry a heavy backpack. It hurts when I stand up.",
+        "Lower back pain, skating? It hurts when I twist. Has anyone had this? How did you fix it?",
+        "Suggestions for relieving low-back pain? It froze up when I stood up from folding the laundry.",
+        "My lower back aches after a day on my feet. Is there anything i should do?",
+        "Would you recommend a physiotherapist or something else for a lower back that aches every day?",
+        "Sore lower back for two weeks. I've tried heat and rest, what else can I do?",
+        "Lower back pain need advice? It has ached for a month and I don't know how it started.",
         # Help asked in a sentence that is no question, after a title that is one.
         "Lower back pain? I have had lower back pain for three weeks now and it won't go away. I sit at a desk all day. "
         "I've tried heat and ibuprofen. Does anyone know how to get it to go away, thanks",
@@ -151,6 +159,10 @@ def test_a_declined_message_stays_declined_without_help_asked_back_named_or_in_t
         "My lower back aches and the x-ray showed a slipped disc. What can I do?",
         "My lower back aches every month during my period. What can I do?",
         "I am 14 weeks preggy and my lower back aches. Any advice?",
+        # Remedy words that ask for no remedy: a diagnosis, a cause, a statement with a question mark at its end.
+        "My lower back aches when I sit. Can anyone give me suggestions of what could be wrong?",
+        "I started a new job lifting boxes and my lower back aches. Does that have anything to do with my back pains?",
+        "My lower back aches after my run and I exercise three times a week, what could it be?",
         # A denial that belongs to another clause leaves the condition the person's own.
         "I don't smoke but I have arthritis in my lower back and it aches. What can I do?",
         "My lower back aches and the doctor says it is a herniated disc, not a strain. What can I do?",
