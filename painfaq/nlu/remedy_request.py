@@ -189,7 +189,7 @@ NOT_THE_ARTICLES_SUBJECT = re.compile(
 # results negative") leaves an unexplained back pain, the article's subject, not a finding of its own.
 NORMAL_TEST_RESULT = re.compile(
     r"\b(x-?rays?|xrays?|mri'?s?|scans?|blood ?work|blood tests?|tests?)\b(\W+\w+){0,8}?\W+(normal|negative|nothing (is )?wrong|"
-    r"fine|clear|came back ok(ay)?|showed nothing|show nothing|found nothing)\b",
+    r"fine|clear|good|came back ok(ay)?|showed nothing|show nothing|found nothing)\b",
     re.IGNORECASE,
 )
 
@@ -198,7 +198,8 @@ NORMAL_TEST_RESULT = re.compile(
 # it without using medication") or only guesses at in a question ("Is this arthritis, a muscular problem, or just
 # age?", "could it be my kidneys?") is no finding of theirs: the back pain stays unexplained, the article's subject.
 _DENIED_BEFORE = re.compile(
-    r"(\b(not|no|never|without|nor|dont|doesnt|didnt|isnt|arent|wasnt|havent|hasnt|ruled? out)|n't)\W+((\w+'?\w*)\W+){0,3}$",
+    r"(\b(not|no|never|without|nor|dont|doesnt|didnt|isnt|arent|wasnt|havent|hasnt|cannot|cant|wont|ruled? out)|n't)"
+    r"\W+((\w+'?\w*)\W+){0,5}$",
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(r"\b(but|because|since|so|and|as|though|although|except)\b|[,;:()]", re.IGNORECASE)
@@ -207,6 +208,8 @@ _GUESS_BEFORE = re.compile(
     r"(a )?sign of|what if)\b",
     re.IGNORECASE,
 )
+# "...the pain I get on my period (which i am not)".
+_DENIED_AFTER = re.compile(r"^\W*(which |that )?(i'?m|i am|it'?s|it is) not\b", re.IGNORECASE)
 _GUESS_AFTER = re.compile(r"^\W*(\w+\W+){0,6}?(or|maybe)\b", re.IGNORECASE)
 
 
@@ -217,6 +220,8 @@ def _asserted(sentence: str, start: int, end: int) -> bool:
     if denial and not _CLAUSE_BREAK.search(before[denial.end(1) :]):
         return False
     after = sentence[end:]
+    if _DENIED_AFTER.match(after):
+        return False
     if re.match(r"[^.!]*\?", after) and (_GUESS_BEFORE.search(before) or _GUESS_AFTER.search(after)):
         return False
     return True

@@ -116,6 +116,10 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "My lower back aches after long shifts on my feet. Is this arthritis or just age? Any suggestions?",
         "They tested me at the hospital, I know I'm not pregnant. My lower back is sore since Monday. How can I fix it?",
         "My lower back has ached for days. Could it be my kidneys? What can I do about it?",
+        "I cannot take any medication like advil before I run and my lower back hurts. What should I do?",
+        "I don't want to just take pain meds for my lower back pain. What should I do?",
+        "It feels like the pain I get on my period (which i am not) but worse, in my lower back. What can I do?",
+        "My lower back still aches though the doctor said my x-rays look good. What can I do?",
         # A remedy asked for in a question in words of its own: a way to make it better, a kind of remedy, what to try.
         "How to help lower back pain? I'm 14, I play basketball and carry a heavy backpack. It hurts when I stand up.",
         "Lower back pain, skating? It hurts when I twist. Has anyone had this? How did you fix it?",
