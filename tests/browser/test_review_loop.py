@@ -31,7 +31,7 @@ PASSWORD = "correct horse battery staple"
 # reviewer gives them. Neither is in the held-back fifth (painfaq.staff.export.is_held_back).
 QUESTIONS = {
     "can humming songs settle my back when i'm wound up": "faq_relief_overview",
-    "do warm baths count as a remedy when my tension hits my lumbar area": "faq_relief_overview",
+    "do warm baths do anything when tension hits my lumbar area": "faq_relief_overview",
 }
 # In the held-back fifth: labelled, not learned, measured by `make review-eval`.
 HELD_BACK = ("would gardening on weekends calm the ache in my lower back from work worries", "exercise")
