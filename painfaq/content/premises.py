@@ -459,8 +459,19 @@ _CONCERN_FOR_THE_SYMPTOM = re.compile(
 )
 
 
+# ...and said of the symptom in other words: "is there something to worry about?", "it's nothing to worry about", "its
+# worrying me", "I am just worried".
+_WORRY_ABOUT_THE_SYMPTOM = re.compile(
+    r"\b((something|anything|nothing|much) (to|i should|i need to|to be) (worry|worried|concerned) about"
+    r"|(it'?s|its|this is|that'?s|thats|it is) (really |very |a bit |kind of )?(worrying|scaring|concerning) me"
+    r"|(i'?m|i am|im) (just|only) (worried|scared|concerned))\b",
+    re.IGNORECASE,
+)
+
+
 def without_concern_for_the_symptom(text: str) -> str:
     """The text with worry about the symptom itself ("I'm getting worried") blanked out."""
+    text = _WORRY_ABOUT_THE_SYMPTOM.sub("_", text)
     return _CONCERN_FOR_THE_SYMPTOM.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + "_", text)
 
 

@@ -44,6 +44,7 @@ from painfaq.content.premises import (
     STRESS_TOLD_WORDS,
     STRESS_WORDS,
     speaks_of_stress_beyond_worry_for_the_symptom,
+    without_concern_for_the_symptom,
     without_other_organs,
 )
 from painfaq.nlu.cause_question import CAUSE_INTENT
@@ -138,7 +139,12 @@ class PremiseGate(RuleStep):
             for intents, needed_words, min_words, when in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
                     continue
-                if not needed_words.search(without_other_organs(text)):
+                # A pregnancy's or another condition's back pain with worry only for the symptom ("is there something to
+                # worry about?", "I am just worried") tells no stress behind it: the condition's question.
+                told = without_other_organs(text)
+                if when is not None:
+                    told = without_concern_for_the_symptom(told)
+                if not needed_words.search(told):
                     _move_to_out_of_scope(message, intents)
         return messages
 

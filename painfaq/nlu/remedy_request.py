@@ -140,7 +140,8 @@ ASKS_FOR_HELP = re.compile(
 # could be wrong" asks for a diagnosis.
 _REMEDY_VERB = (
     r"(help|relieve|reduce|ease|sooth(e)?|fix|stop|cure|treat|heal|overcome|get rid of|eliminate|alleviate|lessen|"
-    r"manage|cope with|deal with|prevent|remove|speed up|strengthen|loosen|relax)"
+    r"manage|cope with|deal with|prevent|remove|speed up|strengthen|loosen|relax|solve|resolve|take care of|get relief|"
+    r"make (it|this|the pain|my back|the ache) (stop|better|less|go away|hurt less|feel better))"
 )
 ASKS_FOR_A_REMEDY = re.compile(
     r"\bhow (to|do|can|could|should|did|does|would) (\w+ ){0,4}?" + _REMEDY_VERB + r"\b"
@@ -149,7 +150,7 @@ ASKS_FOR_A_REMEDY = re.compile(
     r"(?!\s+(of |on |as to |about |for )?what)"
     r"|\bwhat else (should|can|could|do) (i|we) (do|try)\b"
     r"|\bwhat (do|should|can) (i|we) do( to " + _REMEDY_VERB + r"|\W*$)"
-    r"|\banything (else )?(i|we) (should|can|could) (do|try)\b"
+    r"|\banything (else )?(i|we) (should|can|could) (do|try)\b|\b(ideas|anything|something) to " + _REMEDY_VERB + r"\b"
     r"|\bcourse of action\b|\bwould you recommend\b"
     r"|\b(anyone|anybody|someone|you) (advise|suggest) (me|any|some)\b",
     re.IGNORECASE,

@@ -364,6 +364,9 @@ def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
         "I'm 14 weeks preggy and my lower back has been aching for two days, what can I do for it at home?",
         "I am 5 days late, having severe lower back pain and my ovaries are killing me. Is this serious at all?",
         "We are trying to conceive and my lower back has ached since I ovulated last week. What can I do for it?",
+        # Worry for the symptom only is no stress behind it.
+        "I am 21 weeks pregnant and my lower back hurts on the right side. The scan was fine, I am just worried. Any ideas?",
+        "Im 35 weeks and my lower back cramps on and off. Is this braxton hicks or is there something to worry about?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])
@@ -371,6 +374,7 @@ def test_a_pregnancy_a_period_or_the_kidneys_are_another_condition() -> None:
     # Stress named keeps the answer; "a period of time" is no period.
     for text in (
         "I am pregnant and so stressed about work that my lower back has been aching for weeks, what can I do?",
+        "I am pregnant and I worry about everything all day, and my lower back has ached for weeks. What can I do?",
         "I sit hunched for a long period of time at my desk and my lower back aches every evening, what can I do?",
         "I have a mild ache on the right side of my lower back (kidney area) when I bend over at work, what can I do?",
     ):

@@ -128,6 +128,9 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Would you recommend a physiotherapist or something else for a lower back that aches every day?",
         "Sore lower back for two weeks. I've tried heat and rest, what else can I do?",
         "Lower back pain need advice? It has ached for a month and I don't know how it started.",
+        "Why do i have lower back pain every day? Is something wrong and how can i resolve this.",
+        "Terrible pains in my lower back keep me from sleeping. I tried a heating pad, any ideas to make the pain stop?",
+        "My lower back has ached for months. Any clue how to make it hurt less?",
         # Help asked in a sentence that is no question, after a title that is one.
         "Lower back pain? I have had lower back pain for three weeks now and it won't go away. I sit at a desk all day. "
         "I've tried heat and ibuprofen. Does anyone know how to get it to go away, thanks",
