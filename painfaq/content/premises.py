@@ -513,6 +513,42 @@ REFERS_TO_A_COMPLAINT = re.compile(
 )
 
 
+# The article's own question ("can anxiety cause back pain?") asked first with no word of stress ("low back pain causes",
+# "lower back soreness or pain?", "lumbar spine") asks what the ache is, and its answer ("yes, anxiety can") would presume
+# a cause the person never named: the labelling guide's diagnosis question. A strain of life named instead of stress
+# ("could my divorce be giving me low back pain?", "is the pressure at work the culprit?") is the article's question.
+_LIFE_STRAIN = _pattern(
+    [
+        r"str+e?s+\w*",
+        r"pressure",
+        r"divorc\w*",
+        r"break ?ups?",
+        r"broke up",
+        r"separation",
+        r"bereave\w*",
+        r"loss of",
+        r"exams?",
+        r"finals",
+        r"deadlines?",
+        r"workload",
+        r"overwork\w*",
+        r"job loss",
+        r"laid off",
+        r"fired",
+        r"caregiv\w*",
+        r"sad\w*",
+        r"feelings?",
+        r"lonel\w*",
+        r"(from|in) my (head|mind)",
+    ]
+)
+
+
+def lacks_the_cause_premise(text: str, topic: str) -> bool:
+    """The article's "can anxiety cause back pain?" for a message that names neither stress nor a strain of life."""
+    return topic == CAUSE_TOPIC and not (SPEAKS_OF_STRESS.search(text) or _LIFE_STRAIN.search(text))
+
+
 # "Does Covid cause back and neck pain?", "can a bad mattress give you back pain?": a question whether something
 # causes the pain, naming its cause. When that cause is not stress or feelings the article does not answer it.
 _ASKS_ABOUT_A_CAUSE = re.compile(
@@ -520,7 +556,8 @@ _ASKS_ABOUT_A_CAUSE = re.compile(
     r"(?:cause|causes|give|gives|lead to|leads to|trigger|triggers|result in|be (?:the )?(?:cause|reason))\b",
     re.IGNORECASE,
 )
-_CAUSE_TOPICS = ("can_anxiety_cause_back_pain", *MECHANISM_TOPICS)
+CAUSE_TOPIC = "can_anxiety_cause_back_pain"
+_CAUSE_TOPICS = (CAUSE_TOPIC, *MECHANISM_TOPICS)
 
 
 def names_another_cause(text: str) -> bool:
@@ -530,7 +567,7 @@ def names_another_cause(text: str) -> bool:
     if asked is None:
         return False
     cause = asked.group("cause")
-    return not SPEAKS_OF_STRESS.search(cause) and not SPEAKS_OF_THE_BODY.search(cause)
+    return not (SPEAKS_OF_STRESS.search(cause) or _LIFE_STRAIN.search(cause) or SPEAKS_OF_THE_BODY.search(cause))
 
 
 # "What supplements help with the tension headaches caused by stress?", "Can medication help?", "what pill?": a
@@ -577,7 +614,7 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
         return None
     if asks_about_anxiety_alone(text):
         return "anxiety alone"
-    if lacks_the_mechanisms_premise(text, topic):
+    if lacks_the_mechanisms_premise(text, topic) or lacks_the_cause_premise(text, topic):
         return "stress"
     if topic in _CAUSE_TOPICS and names_another_cause(text):
         return "another cause"

@@ -169,6 +169,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # Another cause named: whether Covid or a mattress causes back pain, the article does not say.
         ("Does Covid cause back and neck pain?", "faq_can_anxiety_cause_back_pain"),
         ("can a bad mattress give you back pain?", "faq_can_anxiety_cause_back_pain"),
+        # The article's own question with no stress and no strain of life named: a search for what the ache is.
+        ("low back pain causes", "faq_can_anxiety_cause_back_pain"),
+        ("Lower back soreness or pain?", "faq_can_anxiety_cause_back_pain"),
         # Another condition named, with no word of stress: sciatica, pregnancy.
         ("what is the fastest way to relieve sciatica", "faq_relief_overview"),
         ("back pain relief during pregnancy", "faq_relief_overview"),
@@ -216,6 +219,12 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         # A cause question whose cause is stress or feelings, in any words.
         first_question(tracker_fixture, "Can emotional stress cause back pain?", "faq_can_anxiety_cause_back_pain"),
         first_question(tracker_fixture, "does worrying lead to neck pain", "faq_can_anxiety_cause_back_pain"),
+        # ...or a strain of life, or stress misspelt, in its place.
+        first_question(
+            tracker_fixture, "Could my divorce be giving me low back pain?", "faq_can_anxiety_cause_back_pain"
+        ),
+        first_question(tracker_fixture, "can strss cause lower back pain", "faq_can_anxiety_cause_back_pain"),
+        first_question(tracker_fixture, "can being sad cause back pain?", "faq_can_anxiety_cause_back_pain"),
         # The other direction, which the article answers too: pain as the cause of anxiety.
         first_question(tracker_fixture, "Can upper back pain cause anxiety?", "faq_can_anxiety_cause_back_pain"),
         # Another condition with stress named: the stress is the question.
