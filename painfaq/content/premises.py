@@ -23,6 +23,10 @@ _THOUGHT_AND_CALM_WORDS = [
     r"calm\w*",
 ]
 
+_NOT_GRAMMAR = "".join(
+    rf"(?<!\b{word} )" for word in ("past", "present", "future", "verb", "verbs", "perfect", "surface")
+)
+
 STRESS_WORDS = [
     # "anxeity", "anxity", "stresed": real people's typos of the two words the article is about.
     r"anx\w*",
@@ -30,8 +34,9 @@ STRESS_WORDS = [
     r"worr\w*",
     r"nerv\w*",
     r"panic\w*",
-    r"tension",
-    r"tens(e|ed|es|ing)",
+    # not a verb's tense ("past tense of plead") nor a liquid's surface tension: search-box questions of other subjects
+    _NOT_GRAMMAR + r"tension",
+    _NOT_GRAMMAR + r"tens(e|ed|es|ing)",
     r"tighten\w*",
     r"clench\w*",
     r"emotion\w*",
@@ -94,6 +99,7 @@ REGION_WORDS = [
     r"backaches?",
     r"(?<=\bmy )bak",
     r"bak ?pains?",
+    r"backpains?",
     r"spine",
     r"spinal",
     r"necks?",
@@ -116,8 +122,8 @@ COMPLAINT_WORDS = REGION_WORDS + [
     r"chronic pains?",
     r"sore\w*",
     r"stiff\w*",
-    r"tension",
-    r"tense\w*",
+    _NOT_GRAMMAR + r"tension",
+    _NOT_GRAMMAR + r"tense\w*",
     r"tight\w*",
     r"knots?",
 ]
@@ -381,7 +387,25 @@ MEDICINE_NAME_WORDS = [
     r"xarelto",
     r"warfarin",
     r"eliquis",
+    # statins and an arthritis pill, whose reviews tell of aching muscles (askapatient.com reviews)
+    r"statins?",
+    r"lipitor",
+    r"atorvastatin",
+    r"zocor",
+    r"simvastatin",
+    r"crestor",
+    r"rosuvastatin",
+    r"pravachol",
+    r"pravastatin",
+    r"vytorin",
+    r"arthrotec",
 ]
+
+# A medicine told of by its name, its dose or its side effects: with nothing asked, the message is a review of the
+# medicine ("I took Lipitor for 7 years ... shoulder and neck muscle pain, depression"), not a question the article answers.
+TELLS_OF_A_MEDICINE = re.compile(
+    rf"\b({'|'.join(MEDICINE_NAME_WORDS)}|side ?-?(effects?|affects?)|\d+ ?mgs?|mg|dosage|doses?)\b", re.IGNORECASE
+)
 
 # Violence done to the person by someone else. The stress and the aches of an assault or an abusive relationship
 # ("he kicked my back until I had a panic attack", "it reminded me of when my ex attacked me") are not what the

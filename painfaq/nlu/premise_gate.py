@@ -15,7 +15,8 @@ do?") was given the remedies for back pain. And a story told around a diagnosis 
 (kidney stones, scoliosis, a herniated disc) with no word of stress asks about that diagnosis, and a
 strength-training story (squats, deadlifts, a bench press) that names no stress asks about a lift, its form or its
 programme, and one that names a medicine by its name (meloxicam, Forteo, tramadol) and no stress asks about that
-medicine. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with
+medicine; a review of a medicine that asks nothing at all ("I took Lipitor for 7 years ... neck pain, depression") is
+no question the article answers. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with
 fnmatch patterns, the words they need, `min_words`, and `when`: words that must be present for the premise to apply
 at all), `PremiseGate`
 moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
@@ -43,6 +44,7 @@ from painfaq.content.premises import (
     STRESS_NAMED_WORDS,
     STRESS_TOLD_WORDS,
     STRESS_WORDS,
+    TELLS_OF_A_MEDICINE,
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_concern_for_the_symptom,
     without_other_organs,
@@ -107,6 +109,18 @@ def asks_what_the_ache_is(text: str) -> bool:
     return not (speaks_of_stress_beyond_worry_for_the_symptom(text) or NAMES_A_REMEDY.search(asked))
 
 
+def reviews_a_medicine(text: str) -> bool:
+    """The message tells of a medicine (by name, dose or side effects) and asks nothing at all: a review of the medicine,
+    which the article cannot answer (on dev and a sample of askapatient.com reviews, 13 such messages were given article
+    content and 1 of 3 answerable ones was right)."""
+    return (
+        bool(TELLS_OF_A_MEDICINE.search(text))
+        and "?" not in text
+        and not ASKS_FOR_HELP.search(text)
+        and not ASKS_FOR_RELIEF.search(text)
+    )
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class PremiseGate(RuleStep):
     """Declines answers whose premise a longer message never mentions (stress or feelings; a body complaint)."""
@@ -133,7 +147,7 @@ class PremiseGate(RuleStep):
             if text.startswith("/"):
                 continue
             words = len(text.split())
-            if words >= DIAGNOSIS_MIN_WORDS and asks_what_the_ache_is(text):
+            if words >= DIAGNOSIS_MIN_WORDS and (asks_what_the_ache_is(text) or reviews_a_medicine(text)):
                 _move_to_out_of_scope(message, ["faq_*"])
                 continue
             for intents, needed_words, min_words, when in self._premises:

@@ -166,6 +166,9 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # No stress named: not told how anxiety tenses muscles (PremiseGate does the same for long messages).
         ("why does my back hurt", "faq_how_anxiety_causes_back_pain"),
         ("muscle knots in back", "faq_muscle_tension"),
+        # A verb's tense or a liquid's surface tension is neither stress nor a body complaint.
+        ("past tense of plead", "faq_muscle_tension"),
+        ("What is surface tension?", "faq_muscle_tension"),
         # Another cause named: whether Covid or a mattress causes back pain, the article does not say.
         ("Does Covid cause back and neck pain?", "faq_can_anxiety_cause_back_pain"),
         ("can a bad mattress give you back pain?", "faq_can_anxiety_cause_back_pain"),

@@ -427,3 +427,29 @@ def test_what_could_be_wrong_and_which_doctor_are_not_the_articles_questions() -
         message = parsed(text, ranking)
         PremiseGate().process([message])
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
+
+
+def test_a_review_of_a_medicine_that_asks_nothing_is_declined() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        # Written in the manner of patient reviews of medicines: the effects listed, nothing asked.
+        "Aching shoulders and a stiff neck, low mood, poor sleep. I was on simvastatin for four years before my doctor "
+        "switched me. Felt better two weeks after stopping.",
+        "muscle cramps in my lower back and calves, tired all day, feeling down. Took 20 mg a day for a year. Would not "
+        "take it again.",
+        "The side effects were awful: back spasms, nausea and anxiety I never had before. Stopped after a month.",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+
+
+def test_a_medicine_named_in_a_question_or_a_request_for_help_keeps_its_answer() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        "I take 10 mg of lexapro for my anxiety but my back still tightens up every evening, what else can I do?",
+        "Anxiety has my upper back in knots even on my sertraline. Any tips to loosen it up",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
