@@ -52,6 +52,13 @@ REPLACED_GUESSES = (
 
 SHORT_QUESTION_WORDS = 12
 
+# "Will my back pain from stress ever go away?": the complaint is named by its cause, and what is asked is how long it
+# lasts. The classifier's "how long" stays.
+ASKS_HOW_LONG = re.compile(
+    r"\b(how long|go(es)? away|ever (stop|end|heal|ease|go|get better|be gone)|get(ting)? better|forever|permanent(ly)?)\b",
+    re.IGNORECASE,
+)
+
 _STRESS = (
     r"(anxiety|anxious|anxieties|stress|stressed|stressful|stresses|worry|worries|worrying|nerves|nervous|panic|"
     r"depression|depressed|emotional|emotions|psychological|psychosomatic|mental|in my head|all in my head)"
@@ -141,6 +148,8 @@ class CauseQuestion(RuleStep):
     def process(self, messages: List[Message]) -> List[Message]:
         for message, text, ranking in typed_messages(messages):
             if not ranking or ranking[0].get(INTENT_NAME_KEY) not in REPLACED_GUESSES:
+                continue
+            if ranking[0].get(INTENT_NAME_KEY) == "faq_how_long" and ASKS_HOW_LONG.search(focus(text)):
                 continue
             if asks_if_stress_causes_the_ache(text):
                 give_top_guess_to(message, ranking, CAUSE_INTENT)

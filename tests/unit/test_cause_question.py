@@ -70,3 +70,14 @@ def test_other_questions_keep_their_guess() -> None:
     message = parsed("can anxiety cause chest pain?", [("out_of_scope", 0.8), (CAUSE_INTENT, 0.2)])
     CauseQuestion().process([message])
     assert message.get(INTENT)["name"] == "out_of_scope"
+
+
+def test_how_long_stays_when_the_question_asks_how_long_an_ache_named_by_its_cause_lasts() -> None:
+    for text in ("will my back pain from stress ever go away", "how long does back pain from anxiety last?"):
+        message = parsed(text, [("faq_how_long", 0.9), (CAUSE_INTENT, 0.1)])
+        CauseQuestion().process([message])
+        assert message.get(INTENT)["name"] == "faq_how_long", text
+    # ...but a question whether stress is behind it still gets the article's own answer.
+    message = parsed("is my back pain from stress?", [("faq_how_long", 0.6), (CAUSE_INTENT, 0.1)])
+    CauseQuestion().process([message])
+    assert message.get(INTENT)["name"] == CAUSE_INTENT
