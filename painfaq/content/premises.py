@@ -617,6 +617,71 @@ def asks_for_a_medicine(text: str) -> bool:
     )
 
 
+# What a first question needs to name for any of the article's answers to be about it: a complaint, a pain, stress or a
+# strain of life, a remedy or mechanism of the article, the article itself, or the complaint pointed at ("is it normal?").
+# A search-box question that names none of these shares a word with a topic at most ("how many verb tense in English?",
+# "when did the rams go back to la", "when do they get back together in season 2"): on dev 6 got an article answer and 11
+# a "did you mean", and no answerable message names nothing of the article.
+_ARTICLE_WORDS = _pattern(
+    [
+        r"pt",
+        r"physical therap\w*",
+        r"therap\w*",
+        r"movement",
+        r"walk\w*",
+        r"cat ?cow",
+        r"cbt",
+        r"mbsr",
+        r"mindful\w*",
+        r"counsel\w*",
+        r"meditat\w*",
+        r"insomnia",
+        r"fight.or.flight",
+        r"cortisol",
+        r"adrenaline",
+        r"nervous system",
+        r"hormones?",
+        r"inactiv\w*",
+        r"active",
+        r"sacrum",
+        r"bridge",
+        r"hinge",
+        r"article",
+        r"stud(y|ies)",
+        r"research",
+        r"sources?",
+        r"evidence",
+        r"author",
+        r"wrote",
+        r"expert\w*",
+        r"doctors?",
+        r"dr",
+        r"medical advice",
+        r"com+on",
+        r"relax\w*",
+        r"calm\w*",
+        r"posture",
+        r"sitting",
+        r"desk",
+        r"symptoms?",
+        r"signs?",
+        r"phyiso",
+    ]
+)
+
+
+def names_nothing_of_the_article(text: str) -> bool:
+    """The message names no complaint, pain, stress, remedy or mechanism, nothing of the article and points at nothing."""
+    return not (
+        SPEAKS_OF_STRESS.search(text)
+        or _LIFE_STRAIN.search(text)
+        or SPEAKS_OF_THE_BODY.search(text)
+        or SPEAKS_OF_SLEEP.search(text)
+        or REFERS_TO_A_COMPLAINT.search(text.replace("\u2019", "'"))
+        or _ARTICLE_WORDS.search(text)
+    )
+
+
 def missing_premise(text: str, topic: str) -> Optional[str]:
     """What a question asked on its own (nothing said before it) leaves out that the topic's answer takes for
     granted, or None: "anxiety alone" (stress named, no body complaint), "stress" (a mechanism topic for a
@@ -634,6 +699,8 @@ def missing_premise(text: str, topic: str) -> Optional[str]:
         return "a diagnosis"
     if only_tells_a_complaint(text):
         return "a question"
+    if names_nothing_of_the_article(text):
+        return "nothing of the article"
     if REFERS_TO_A_COMPLAINT.search(text.replace("\u2019", "'")):
         return None
     if asks_about_anxiety_alone(text):
