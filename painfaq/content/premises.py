@@ -625,7 +625,6 @@ def asks_for_a_medicine(text: str) -> bool:
 _ARTICLE_WORDS = _pattern(
     [
         r"pt",
-        r"physical therap\w*",
         r"therap\w*",
         r"movement",
         r"walk\w*",
