@@ -287,22 +287,27 @@ LIFTING_WORDS = [
     r"starting strength",
 ]
 
-# A medicine named by its name ("Is meloxicam recommended for more than a month?", "Took Forteo for 2 weeks ... how long
-# will this pain last?"): a question about that medicine, its dose or its side effects, which the article never names.
-MEDICINE_NAME_WORDS = [
+# A painkiller anyone can buy, named in the story ("I took Advil but it didn't help, what else can I do?"), is what the
+# person tried, not what they ask about; named in the question ("Will Motrin 800 work on lower back pain?"), it is.
+OVER_THE_COUNTER_PAINKILLER_WORDS = [
     r"ibuprofen",
     r"advil",
     r"motrin",
     r"naproxen",
     r"aleve",
-    r"meloxicam",
-    r"mobic",
-    r"celebrex",
-    r"diclofenac",
     r"aspirin",
     r"tylenol",
     r"paracetamol",
     r"acetaminophen",
+]
+
+# A medicine named by its name ("Is meloxicam recommended for more than a month?", "Took Forteo for 2 weeks ... how long
+# will this pain last?"): a question about that medicine, its dose or its side effects, which the article never names.
+PRESCRIPTION_MEDICINE_WORDS = [
+    r"meloxicam",
+    r"mobic",
+    r"celebrex",
+    r"diclofenac",
     r"tramadol",
     r"ultram",
     r"oxycodone",
@@ -400,6 +405,8 @@ MEDICINE_NAME_WORDS = [
     r"vytorin",
     r"arthrotec",
 ]
+
+MEDICINE_NAME_WORDS = OVER_THE_COUNTER_PAINKILLER_WORDS + PRESCRIPTION_MEDICINE_WORDS
 
 # A medicine told of by its name, its dose or its side effects: with nothing asked, the message is a review of the
 # medicine ("I took Lipitor for 7 years ... shoulder and neck muscle pain, depression"), not a question the article answers.

@@ -18,7 +18,7 @@ programme, and one that names a medicine by its name (meloxicam, Forteo, tramado
 medicine; a review of a medicine that asks nothing at all ("I took Lipitor for 7 years ... neck pain, depression") is
 no question the article answers. When a message of a premise's `min_words` or more lacks the words it needs (`premises`: intents, with
 fnmatch patterns, the words they need, `min_words`, and `when`: words that must be present for the premise to apply
-at all), `PremiseGate`
+at all, or `when_asked_about`: words the message's question must name while asking for no help or relief), `PremiseGate`
 moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
 Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
 Measured on the dev set of real messages (docs/real-users.md).
@@ -38,9 +38,10 @@ from painfaq.content.premises import (
     COMPLAINT_WORDS,
     LIFTING_WORDS,
     MECHANISM_TOPICS,
-    MEDICINE_NAME_WORDS,
     NAMES_A_REMEDY,
     OTHER_CONDITION_WORDS,
+    OVER_THE_COUNTER_PAINKILLER_WORDS,
+    PRESCRIPTION_MEDICINE_WORDS,
     STRESS_NAMED_WORDS,
     STRESS_TOLD_WORDS,
     STRESS_WORDS,
@@ -72,7 +73,14 @@ PREMISES = [
     # (stress told, not "feeling more and more uncomfortable": a pregnancy's back pain is not the article's for a feeling)
     {"intents": ["faq_*"], "words": STRESS_TOLD_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
     {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 20, "when": LIFTING_WORDS},
-    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 12, "when": MEDICINE_NAME_WORDS},
+    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 12, "when": PRESCRIPTION_MEDICINE_WORDS},
+    # A painkiller anyone can buy only when the question asks about it: "I took Advil, what else can I do?" asks for relief.
+    {
+        "intents": ["faq_*"],
+        "words": STRESS_NAMED_WORDS,
+        "min_words": 12,
+        "when_asked_about": OVER_THE_COUNTER_PAINKILLER_WORDS,
+    },
 ]
 
 
@@ -133,6 +141,7 @@ class PremiseGate(RuleStep):
                 _words_pattern(premise["words"]),
                 int(premise.get("min_words", 12)),
                 _words_pattern(premise["when"]) if premise.get("when") else None,
+                _words_pattern(premise["when_asked_about"]) if premise.get("when_asked_about") else None,
             )
             for premise in self.component_config["premises"]
         ]
@@ -150,17 +159,35 @@ class PremiseGate(RuleStep):
             if words >= DIAGNOSIS_MIN_WORDS and (asks_what_the_ache_is(text) or reviews_a_medicine(text)):
                 _move_to_out_of_scope(message, ["faq_*"])
                 continue
-            for intents, needed_words, min_words, when in self._premises:
+            for intents, needed_words, min_words, when, when_asked_about in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
+                    continue
+                if when_asked_about is not None and not _asks_about(focus(text), when_asked_about):
                     continue
                 # A pregnancy's or another condition's back pain with worry only for the symptom ("is there something to
                 # worry about?", "I am just worried") tells no stress behind it: the condition's question.
                 told = without_other_organs(text)
-                if when is not None:
+                if when is not None or when_asked_about is not None:
                     told = without_concern_for_the_symptom(told)
                 if not needed_words.search(told):
                     _move_to_out_of_scope(message, intents)
         return messages
+
+
+# "What else can I do?", "any other ideas?", "besides Tylenol": what was tried is not what is asked about.
+ASKS_FOR_SOMETHING_ELSE = re.compile(
+    r"\b(what else|anything else|something else|any other|other (ideas|options|suggestions|ways|remedies|things)|"
+    r"other than|besides|apart from)\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_about(asked: str, words: "re.Pattern[str]") -> bool:
+    """The question names one of `words` and asks for no help or relief ("Will Motrin work on it?", not "I took Motrin,
+    what else can I do?")."""
+    if not words.search(asked):
+        return False
+    return not (ASKS_FOR_HELP.search(asked) or ASKS_FOR_RELIEF.search(asked) or ASKS_FOR_SOMETHING_ELSE.search(asked))
 
 
 def _words_pattern(words: List[str]) -> "re.Pattern[str]":

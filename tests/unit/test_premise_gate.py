@@ -132,6 +132,31 @@ def test_a_question_about_a_named_medicine_with_no_stress_named_is_declined() ->
     assert with_stress.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
 
 
+def test_a_painkiller_anyone_can_buy_told_in_the_story_is_what_was_tried() -> None:
+    ranking = [("faq_relief_overview", 0.7), ("out_of_scope", 0.3)]
+    for text in (
+        "My lower back has hurt for a week now and I have been taking ibuprofen but it barely helps, what else can I do?",
+        "sore lower back since saturday, tylenol takes the edge off for an hour or so. any other ideas to ease it?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
+    # Named in the question itself, it is what the person asks about.
+    asked = parsed(
+        "Will Motrin 800 work on my lower back pain if I take it twice a day for a couple of weeks?",
+        [("faq_relief_overview", 0.7), ("out_of_scope", 0.3)],
+    )
+    PremiseGate().process([asked])
+    assert asked.get(INTENT)["name"] == "out_of_scope"
+    # A prescription medicine anywhere in the message still makes it a question about the medicine.
+    prescribed = parsed(
+        "I have been on tramadol for my lower back for a month and it barely helps, what else can I do for it?",
+        ranking,
+    )
+    PremiseGate().process([prescribed])
+    assert prescribed.get(INTENT)["name"] == "out_of_scope"
+
+
 def test_back_as_the_adverb_of_a_story_is_not_a_body_complaint() -> None:
     story = (
         "I had back to back panic attacks all week and went back to work on Monday, then the panic came back "
