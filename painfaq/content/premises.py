@@ -598,7 +598,21 @@ def names_another_cause(text: str) -> bool:
     if asked is None:
         return False
     cause = asked.group("cause")
-    return not (SPEAKS_OF_STRESS.search(cause) or _LIFE_STRAIN.search(cause) or SPEAKS_OF_THE_BODY.search(cause))
+    return not (
+        SPEAKS_OF_STRESS.search(cause)
+        or _LIFE_STRAIN.search(cause)
+        or SPEAKS_OF_THE_BODY.search(cause)
+        or _speaks_of_poor_sleep(cause)
+    )
+
+
+def _speaks_of_poor_sleep(cause: str) -> bool:
+    """Poor sleep is one of the article's own causes ("can lack of sleep cause back pain?"); the bed slept on and a
+    sleeping pill are not ("can a bad mattress cause back pain?", "can sleeping pills cause back pain?")."""
+    return bool(SPEAKS_OF_SLEEP.search(cause)) and not (_SLEEP_GEAR.search(cause) or _SLEEP_MEDICINE.search(cause))
+
+
+_SLEEP_MEDICINE = _pattern([r"pills?", r"aids?", r"tablets?", r"meds", r"medic\w*", r"melatonin", r"drugs?"])
 
 
 # "What supplements help with the tension headaches caused by stress?", "Can medication help?", "what pill?": a

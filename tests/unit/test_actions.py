@@ -175,6 +175,7 @@ def test_a_first_question_about_anxiety_alone_or_told_a_mechanism_it_never_asked
         # Another cause named: whether Covid or a mattress causes back pain, the article does not say.
         ("Does Covid cause back and neck pain?", "faq_can_anxiety_cause_back_pain"),
         ("can a bad mattress give you back pain?", "faq_can_anxiety_cause_back_pain"),
+        ("can sleeping pills cause back pain", "faq_sleep"),
         # The article's own question with no stress and no strain of life named: a search for what the ache is.
         ("low back pain causes", "faq_can_anxiety_cause_back_pain"),
         ("Lower back soreness or pain?", "faq_can_anxiety_cause_back_pain"),
@@ -220,6 +221,8 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
         first_question(tracker_fixture, "is that normal when I'm anxious?", "faq_signs"),
         # The back's ache told with poor sleep is half of the sleep topic's cycle (the labelling guide's settled case).
         first_question(tracker_fixture, "My back hurts and I am having trouble sleeping.", "faq_sleep"),
+        # ...and so is poor sleep asked about as the back's cause: one of the article's own causes, not another one.
+        first_question(tracker_fixture, "can lack of sleep cause back pain", "faq_sleep"),
         # A mechanism asked about with stress named, and a remedy with no stress named.
         first_question(tracker_fixture, "why does stress make my back hurt", "faq_how_anxiety_causes_back_pain"),
         # A cause question whose cause is stress or feelings, in any words.
