@@ -612,7 +612,7 @@ class SafetyNet:
         symptom, before or after it, and nothing in the whole message makes it personal (no I / my / he / mom ...)."""
         if not (
             self._preceded_by(doc, m.start, self._gq_cues, self._gq_window)
-            or self._followed_by(doc, m.end, self._gq_cues, 2)
+            or self._followed_by(doc, m.end, self._gq_cues, 3)
         ):
             return False
         return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
