@@ -612,9 +612,6 @@ def _speaks_of_poor_sleep(cause: str) -> bool:
     return bool(SPEAKS_OF_SLEEP.search(cause)) and not (_SLEEP_GEAR.search(cause) or _SLEEP_MEDICINE.search(cause))
 
 
-_SLEEP_MEDICINE = _pattern([r"pills?", r"aids?", r"tablets?", r"meds", r"medic\w*", r"melatonin", r"drugs?"])
-
-
 # "What supplements help with the tension headaches caused by stress?", "Can medication help?", "what pill?": a
 # question which medicine to take. The article names no medicine (the labelling guide: drugs and doses are out of
 # scope). One that also asks how to treat the pain ("How to treat it? Which medication?") keeps its first question.
@@ -629,6 +626,8 @@ _ASKS_FOR_A_MEDICINE = re.compile(
     re.IGNORECASE,
 )
 _ASKS_TO_TREAT = re.compile(r"\b(treat\w*|reliev\w*|relief)\b", re.IGNORECASE)
+# ...and the sleeping pill, which is no poor sleep (`_speaks_of_poor_sleep`).
+_SLEEP_MEDICINE = re.compile(rf"\b({_MEDICINES}|aids?|melatonin)\b", re.IGNORECASE)
 
 
 def asks_for_a_medicine(text: str) -> bool:
