@@ -4,7 +4,7 @@ Prints recall on tests/safety/urgent_messages.yml (red flags and crisis separate
 category), the false-alarm rate on ordinary messages, every miss and every false alarm, and writes
 results/safety.json.
 
-Ordinary messages = tests/safety/ordinary_messages.yml + every example in data/nlu/faq.yml, data/nlu/real_style.yml, data/nlu/real_style_more.yml, data/nlu/real_style_general.yml,
+Ordinary messages = tests/safety/ordinary_messages.yml + every example in data/nlu/faq.yml, data/nlu/real_style.yml, data/nlu/real_style_more.yml, data/nlu/real_style_general.yml, data/nlu/real_style_normal.yml,
 data/nlu/followups.yml, data/nlu/chitchat.yml, data/nlu/out_of_scope.yml and tests/nlu/holdout.yml
 (files that are missing are skipped). Examples of the intents red_flag / crisis in those files are
 urgent, not ordinary, and are added to the urgent set.
@@ -40,6 +40,7 @@ NLU_ORDINARY_FILES = [
     REPO_ROOT / "data" / "nlu" / "real_style.yml",
     REPO_ROOT / "data" / "nlu" / "real_style_more.yml",
     REPO_ROOT / "data" / "nlu" / "real_style_general.yml",
+    REPO_ROOT / "data" / "nlu" / "real_style_normal.yml",
     REPO_ROOT / "data" / "nlu" / "followups.yml",
     REPO_ROOT / "data" / "nlu" / "chitchat.yml",
     REPO_ROOT / "data" / "nlu" / "out_of_scope.yml",
