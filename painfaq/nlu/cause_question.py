@@ -77,6 +77,10 @@ ASKS_IF_STRESS_CAUSES = re.compile(
     rf"|{_COMPLAINT} (\w+ ){{0,3}}(be |is |are )?(caused by|due to|from|because of|related to|linked to|"
     rf"connected to|a sign of|a symptom of|the result of|a result of|down to|(anything|something) to do with)"
     rf"( (my|the|all|just|this|too much))? {_STRESS}"
+    # "Does aches and pains have anything to do with anxiety and depression?", "are these knots related to stress?": the
+    # complaint named without "my" or "the" (r73)
+    rf"|(does|do|did|could|can|is|are|might|may|would) (\w+ ){{1,5}}(have (anything|something) to do with|"
+    rf"(be )?(related|linked|connected) to)( (my|the|all|just|this|too much))? {_STRESS}"
     # "is this anxiety?", "could it be stress?", "is this back pain just anxiety?", "is my back pain psychological?"
     rf"|(is|could|can|might) {_COMPLAINT} (all |just |only |really |simply )?(be )?"
     rf"(all |just |only )?(my |the |from |due to )?{_STRESS}"

@@ -22,6 +22,9 @@ ASKS_IF_STRESS_CAUSES = [
     "Is it all in my head? My back hurts every time work gets busy.",
     "is my back pain psychological?",
     "can being stressed out give you a backache",
+    # the complaint named without "my" or "the"
+    "do aches and pains have anything to do with stress? i worry about everything",
+    "are these knots in my shoulders related to anxiety?",
 ]
 
 # Other organs, conditions, tests and medicines, and questions that ask something else.
@@ -38,6 +41,8 @@ NOT_THIS_QUESTION = [
     "My back hurts since I started this job. Which anxiety medicine is best for sleep?",
     "my back pain is getting worse, how long will it last?",
     "What are good stretches for the lower back?",
+    "does back pain have anything to do with sitting all day?",
+    "could my lower back pain be related to my kidneys?",
 ]
 
 
