@@ -93,7 +93,7 @@ DIAGNOSIS_MIN_WORDS = 12
 ASKS_WHAT_IT_IS = re.compile(
     r"\b(what (else )?(could|might|can|would|may) (it|this|that|these|they) (be|mean)"
     r"|what('s| is|s) (wrong|going on|happening|causing (it|this|that|the pain|my))"
-    r"|what did i do( to)?|what (have|had) i done|(know|tell me|idea|ideas|clue) what (it|this|that) (is|could be|might be|was)"
+    r"|what( the \w+| on earth)? did i do( to)?|what (have|had) i done|(know|tell me|idea|ideas|clue) what (it|this|that) (is|could be|might be|was)"
     r"|what (is|are) (it|this|that|these)\W*$|what causes (it|this|that)\b|what does (it|this|that) mean"
     # "Possible causes of lower back pain considering my circumstances?", "What can be causing this?", "Any ideas on what
     # it could be?", "Could my lower back pain be my kidneys?", "Can ankle swelling be related to lower back pain?"

@@ -95,8 +95,21 @@ def test_a_strength_training_story_with_no_stress_named_is_declined() -> None:
         "push through it but now it aches the next day too. Any tips to fix this?",
         ranking,
     )
-    PremiseGate().process([lifting])
+    # ...and a set on the bench or a home workout programme told the same way
+    benching = parsed(
+        "I've gotten to 225 bench but my shoulders and upper back hurt by the end of every set, a lot with heavier weight. "
+        "Any tips or cues?",
+        ranking,
+    )
+    programme = parsed(
+        "Did Ab-Ripper X again last night and my lower back started to hurt during the reclined sit ups. Any suggestions, "
+        "am I doing something wrong?",
+        ranking,
+    )
+    PremiseGate().process([lifting, benching, programme])
     assert lifting.get(INTENT)["name"] == "out_of_scope"
+    assert benching.get(INTENT)["name"] == "out_of_scope"
+    assert programme.get(INTENT)["name"] == "out_of_scope"
     # Stress named keeps the answer; a ride ("will it go away as I ride more?") is not a lift; a short question is
     # left alone.
     stressed = parsed(
@@ -362,6 +375,9 @@ def test_a_story_that_asks_what_the_ache_is_is_declined() -> None:
         "Dull ache in my middle back that comes and goes for a month, getting worse. Any ideas on what it could be?",
         "Lower back pain for a month, only on the right side, and my ankles swell in the evening. Can the swelling be "
         "related to the back pain?",
+        # ...with an oath in the middle
+        "Cracked my neck this morning and it has hurt ever since, eight hours now, ice does nothing. What the hell did I do "
+        "to my neck?",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])
