@@ -494,3 +494,39 @@ def test_a_medicine_named_in_a_question_or_a_request_for_help_keeps_its_answer()
         message = parsed(text, ranking)
         PremiseGate().process([message])
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
+
+
+def test_a_story_that_asks_nothing_is_declined() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        # Written in the manner of forum vents and of advice given to another poster: several sentences, nothing asked.
+        "Rough week. My manager shouted at me in front of everyone on Monday and I have not slept well since. My "
+        "shoulders are up by my ears and my back aches when I get home. Tomorrow is another shift and I am dreading it. "
+        "Just needed to get this out somewhere.",
+        "I have had panic attacks for five years now and wanted to share what mine feel like for anyone new here. "
+        "Sweating, a racing heart, tight muscles in my back and neck, feeling unreal. You are not alone in this. "
+        "It does get easier with time and with the people here.",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+
+
+def test_a_story_that_asks_without_a_question_mark_keeps_its_answer() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        # A question, a plea or a request for ideas, each without a question mark.
+        "My back has ached since the layoffs started. I sit at the desk all day worrying about money. Nothing I try "
+        "seems to loosen it. I thought someone here might have a suggestion or two",
+        "Work has been awful for months. My upper back is in knots every evening and my sleep is a mess. I have tried "
+        "baths and stretching. I was wondering if anyone else has been through this",
+        "stressed for six months. muscles cant relax anymore and my back is stiff every morning. i am 17 and never felt "
+        "like this. how do i get better",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
+    # A short statement is left to the short-message rules.
+    message = parsed("Stress makes my back ache.", ranking)
+    PremiseGate().process([message])
+    assert message.get(INTENT)["name"] == "faq_relief_overview"
