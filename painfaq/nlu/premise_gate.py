@@ -134,7 +134,7 @@ def reviews_a_medicine(text: str) -> bool:
 # been through this", "I was wondering"), a request for ideas ("I thought you might have a suggestion or two").
 PLEADS = re.compile(
     r"\b(please tell me|tell me (if|whether|that|what|how)|wonder(ing|ed)?|anyone else|does anyone|has anyone|if anyone"
-    r"|any (advice|tips|help|ideas|suggestions|thoughts|insight)|advi[cs]e (me|please|needed|appreciated)|help me|help please"
+    r"|any (advice|tips|help|ideas)|advi[cs]e (me|please|needed|appreciated)|help me|help please"
     r"|please help|how (do|can|should|would) (i|you|we)|what (do|can|should) (i|you|we)|suggestions?|looking for"
     r"|hop(e|ing) (to get|someone|somebody|you|anyone)|(don'?t|do not) know what to do|need (more |some |any |your )?(help|advice"
     r"|reassurance|tips|ideas)|figure out|thoughts|insight)\b",
@@ -147,7 +147,7 @@ def tells_a_story_and_asks_nothing(text: str) -> bool:
     advice given to someone else. What the person wants is not a topic of the article (the labelling guide: a statement
     that asks nothing is out of scope); the classifier still found one in its words. A post about the back that asks
     nothing is left alone: what it wants to know is plain enough (on dev, 22 out-of-scope posts declined, no answerable
-    one lost; with the back's posts too, 44 declined and 6 answerable ones lost)."""
+    one lost; with the back's posts too, 45 declined and 5 answerable ones lost)."""
     parts = sentences(text)
     if len(parts) < MIN_SENTENCES or len(text.split()) < MIN_WORDS or "?" in text:
         return False
