@@ -54,7 +54,9 @@
     // the same X-Request-ID, for this long, before the error is shown; the server answers a repeat once.
     retryForMs: 12000,
     maxHistory: 200,
-    maxMessageLength: 500,
+    // The server reads up to 8,000 characters (credentials.yml max_message_chars): a long story that asks last
+    // must reach it whole, so the field does not cut it short.
+    maxMessageLength: 8000,
     openOnLoad: false,
   };
   var COLOR_VARS = {
@@ -940,8 +942,9 @@
   Widget.prototype.sendMessage = function (message, shownText) {
     if (this.busy) return;
     this.dom.error.hidden = true;
-    this.append([{ role: "user", text: asText(shownText, 2000) || message }], true);
-    this.deliver(String(message).slice(0, 2000));
+    var limit = this.config.maxMessageLength;
+    this.append([{ role: "user", text: asText(shownText, limit) || message }], true);
+    this.deliver(String(message).slice(0, limit));
   };
 
   Widget.prototype.retry = function () {

@@ -13,7 +13,8 @@ In front of Rasa it adds, in this order:
 3. **Validation**: body at most `max_body_bytes` (413), UTF-8 JSON (400), an object with a string
    `sender` (1-128 characters from `A-Za-z0-9._:-`) and a string `message` (400). Control characters,
    lone surrogates and bidirectional overrides are removed from the message. A message longer than
-   `max_message_chars` is not processed: the reply (HTTP 200) asks for a shorter one. Other fields
+   `max_message_chars` is not processed: the reply (HTTP 200) asks for a shorter one and names the crisis and
+   emergency numbers, since what it says is unknown. Other fields
    (`metadata`, `input_channel`) are ignored, so clients cannot store data of their own in the tracker.
 4. **Never silence**: if the turn fails (action server down or slow, tracker store or lock store down), the
    user gets a short apology with the support e-mail address instead of an empty list or a 500; a turn
@@ -79,7 +80,9 @@ def _setting(credentials: Dict[str, Any], key: str, env: str, default: Any) -> A
 
 @dataclass(frozen=True)
 class Limits:
-    max_message_chars: int = 2000  # max_message_chars [PAINFAQ_MAX_MESSAGE_CHARS]
+    # Real posts tell a story first and ask last: 8,000 characters (about 1,400 words) keeps a long forum post whole.
+    # A message that long costs about 0.5 s of NLU (docs/reliability.md); the rate limits bound how many.
+    max_message_chars: int = 8000  # max_message_chars [PAINFAQ_MAX_MESSAGE_CHARS]
     max_body_bytes: int = 65536  # max_body_bytes [PAINFAQ_MAX_BODY_BYTES]
     max_sender_chars: int = 128  # max_sender_chars [PAINFAQ_MAX_SENDER_CHARS]
     per_sender: Rate = Rate(10, 30 / 60)  # rate_per_sender "10/30" [PAINFAQ_RATE_PER_SENDER]
@@ -128,6 +131,14 @@ class Refusal(Exception):
             headers["Retry-After"] = retry_after_header(self.retry_after)
             body["retry_after"] = int(headers["Retry-After"])
         return response.json(body, status=self.status, headers=headers)
+
+
+@functools.lru_cache(maxsize=1)
+def _safety_numbers() -> Dict[str, str]:
+    """The emergency and crisis numbers of content/safety.yml, for replies written outside the answer path."""
+    from painfaq.safety.rules import load_safety_content
+
+    return {key: str(value) for key, value in load_safety_content(validate=False)["numbers"].items()}
 
 
 def clean_text(text: str) -> str:
@@ -366,13 +377,15 @@ class GuardedRestInput(InputChannel):
         ]
 
     def too_long(self, sender: str, length: int) -> List[Dict[str, Any]]:
+        """The reply to a message that is not read: how long it may be, and where urgent help is, since what it
+        says is unknown (a long post can be a crisis)."""
         limit = self.limits.max_message_chars
+        try:
+            text = self._content().messages["message_too_long"].format(length=length, limit=limit, **_safety_numbers())
+        except Exception:  # as for the apology: the refusal itself must not fail
+            text = f"That message is too long for me ({length} characters). Please keep it under {limit} characters."
         return [
-            {
-                "recipient_id": sender,
-                "text": f"That message is too long for me ({length} characters). Please keep it under {limit} "
-                "characters: a sentence or two works best.",
-            },
+            {"recipient_id": sender, "text": text},
             {"recipient_id": sender, "custom": {"type": "error", "reason": "message_too_long", "max_chars": limit}},
         ]
 

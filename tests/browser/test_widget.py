@@ -368,6 +368,17 @@ def test_keyboard_and_aria(stub_rasa, demo, new_page, widget_for):
     expect(launcher).to_be_focused()
 
 
+def test_a_long_story_reaches_the_server_whole(stub_rasa, demo, new_page, widget_for):
+    """Real people paste a long story that asks last: the field must not cut the question off (it once stopped at 500)."""
+    widget = widget_for(new_page(demo(stub_rasa.url)).page)
+    widget.open()
+    story = "I sit at a desk all day and the deadlines never stop. " * 60 + "Can stress cause back pain?"
+    assert len(story) > 3000
+    widget.ask(story)
+    expect(widget.last_bot()).to_contain_text("Can stress cause back pain?")
+    assert stub_rasa.requests[-1]["message"] == story
+
+
 def test_phone_width_fits_without_horizontal_scroll(stub_rasa, demo, new_page, widget_for, make_answer):
     long_url = "https://doi.org/10.1000/" + "x" * 150
     stub_rasa.replies["long"] = lambda s, m: make_answer(

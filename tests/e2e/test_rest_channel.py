@@ -130,3 +130,38 @@ def test_a_retried_message_is_answered_from_the_store_not_handled_twice(live_ser
             "SELECT COUNT(*) FROM events WHERE sender_id = ? AND type_name = 'user'", (sender,)
         ).fetchone()[0]
     assert stored == 3
+
+
+# A forum-length post written for this test (not a real one): a story first, the question last, over 2,000 characters.
+_STORY = (
+    "Sorry in advance, this is going to be a long one. I'm 41 and I work as an accountant, which means tax season is "
+    "brutal every single year. From January to April I basically live at my desk, eat lunch in front of the screen and "
+    "get home after the kids are asleep. My partner keeps telling me I look exhausted and honestly I feel it. "
+    "Last year I started noticing an ache across my lower back around February. I figured it was the chair, so I bought "
+    "a new one with lumbar support, then a standing desk converter, then a cushion. None of it made much difference. "
+    "In the summer, when work calmed down, the ache mostly faded and I forgot about it. I went hiking with my family, "
+    "played with the kids in the garden and felt more or less normal. Then this January it came right back, almost to "
+    "the week, and it has been creeping up into my shoulders as well. I catch myself with my shoulders up near my ears "
+    "when I'm going through spreadsheets, and my jaw is clenched by the end of the day. I sleep badly in the busy months, "
+    "I lie awake going through lists in my head, and the mornings after a bad night are the worst for my back. "
+    "I saw my GP in the spring and she examined me, said my back looked fine and suggested I keep moving. "
+    "I've tried heat packs, a foam roller and a few videos of stretches, and they help for an hour or so. "
+    "My brother thinks it's just age and my mum thinks I need a new mattress. "
+)
+
+
+def test_a_long_story_that_asks_last_is_read_and_answered(live_servers):
+    """Real people tell the story first: a 2,900-character post is read whole, and its last question is answered."""
+    post = _STORY * 2 + "Is my back pain from stress?"
+    assert len(post) > 2000
+    assert_answer(live_servers.send(new_sender(), post), "can_anxiety_cause_back_pain")
+
+
+def test_a_message_too_long_to_read_names_the_crisis_and_emergency_numbers(live_servers):
+    from painfaq.safety.rules import load_safety_content
+
+    numbers = load_safety_content()["numbers"]
+    messages = live_servers.send(new_sender(), _STORY * 8 + "I can't go on.")
+    assert custom_payloads(messages) == [{"type": "error", "reason": "message_too_long", "max_chars": 8000}]
+    text = texts(messages)
+    assert str(numbers["crisis_number"]) in text and str(numbers["emergency_number"]) in text

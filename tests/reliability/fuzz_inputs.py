@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, FrozenSet, List, Tuple
 
-MAX_MESSAGE_CHARS = 2000
+MAX_MESSAGE_CHARS = 8000
 MAX_BODY_BYTES = 65536
 SANIC_MAX_BYTES = 1_048_576
 

@@ -335,6 +335,24 @@ def test_turn_outcomes(channel):
     assert finished == ["text for slow"], "a timed-out turn still completes"
 
 
+def test_a_message_too_long_to_read_gets_the_limit_and_the_crisis_and_emergency_numbers(channel):
+    """A long post may be a crisis: the refusal names the numbers of content/safety.yml, not only the limit."""
+    from painfaq.safety.rules import load_safety_content
+
+    numbers = load_safety_content()["numbers"]
+    messages = channel.too_long("s1", 9123)
+    text = messages[0]["text"]
+    assert "9123 characters" in text and f"under {channel.limits.max_message_chars} characters" in text
+    assert str(numbers["crisis_number"]) in text and str(numbers["emergency_number"]) in text
+    assert messages[1]["custom"] == {"type": "error", "reason": "message_too_long", "max_chars": 8000}
+
+
+def test_a_long_forum_post_is_within_the_default_limit():
+    """Real people tell a story first and ask last; a 1,200-word post must be read, not refused."""
+    post = ("I have had back pain for years and work is stressful. " * 120).strip() + " Can stress make it worse?"
+    assert 6000 < len(post) <= Limits().max_message_chars
+
+
 def test_sqlite_store_uses_the_write_ahead_log_and_follows_a_replaced_file(tmp_path):
     """The kept SQLite connection (write-ahead log) must not keep writing to a file that was moved away.
     One thread throughout, as in the server (the pool keeps one connection per thread)."""
