@@ -60,6 +60,18 @@ def is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or bool(_QUESTION_START.match(sentence)) or bool(_ASKING.search(sentence))
 
 
+def with_question_marks(text: str) -> str:
+    """`text` with a question mark after each sentence that asks without one ("how long does it last", "is it stress").
+    Real people often leave the mark out, and the classifier learned it as part of a question: on the dev set of real
+    messages, the same posts with their question marks removed got the right answer 5.7 points less often."""
+    parts = sentences(text)
+    if not any(is_question(part) and not part.endswith("?") for part in parts):
+        return text
+    return " ".join(
+        part.rstrip(" .!,;:") + "?" if is_question(part) and not part.endswith("?") else part for part in parts
+    )
+
+
 def focus(text: str) -> str:
     """The part of `text` that asks, after the post's title if it has one; `text` itself when it is short."""
     focused = _questions(text)

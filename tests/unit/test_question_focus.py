@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from painfaq.nlu.focus import focus, sentences
+from painfaq.nlu.focus import focus, sentences, with_question_marks
 from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY, QuestionFocus, RestoreText
 
 STORY = (
@@ -59,16 +59,43 @@ def test_components_classify_the_focus_and_hand_back_the_whole_message():
     assert message.get(ORIGINAL_TEXT_KEY) == STORY
     RestoreText().process([message])
     assert message.get(TEXT) == STORY
-    short = Message(data={TEXT: "does yoga help"})
+    short = Message(data={TEXT: "does yoga help?"})
     QuestionFocus().process([short])
     RestoreText().process([short])
-    assert short.get(TEXT) == "does yoga help" and short.get(ORIGINAL_TEXT_KEY) is None
+    assert short.get(TEXT) == "does yoga help?" and short.get(ORIGINAL_TEXT_KEY) is None
+    # A question asked without its mark is classified with it and handed back as written.
+    unmarked = Message(data={TEXT: "does yoga help"})
+    QuestionFocus().process([unmarked])
+    assert unmarked.get(TEXT) == "does yoga help?"
+    RestoreText().process([unmarked])
+    assert unmarked.get(TEXT) == "does yoga help"
 
 
-def test_training_examples_are_focused_too():
-    data = TrainingData([Message(data={TEXT: STORY, "intent": "faq_yoga"}), Message(data={TEXT: "/faq_yoga"})])
+def test_questions_asked_without_a_mark_get_one():
+    assert with_question_marks("how long does it last") == "how long does it last?"
+    assert with_question_marks("I have back pain. is it from stress. what can i do") == (
+        "I have back pain. is it from stress? what can i do?"
+    )
+    assert with_question_marks("any tips for my neck") == "any tips for my neck?"
+    # Statements and questions that have their mark stay as they are.
+    for text in ("my back hurts when I sit", "Can anxiety cause back pain?", "I sit all day. Is that bad?"):
+        assert with_question_marks(text) == text
+
+
+def test_training_examples_are_focused_too_but_keep_their_punctuation():
+    data = TrainingData(
+        [
+            Message(data={TEXT: STORY, "intent": "faq_yoga"}),
+            Message(data={TEXT: "/faq_yoga"}),
+            Message(data={TEXT: "does yoga help", "intent": "faq_yoga"}),
+        ]
+    )
     QuestionFocus().process_training_data(data)
-    assert [m.get(TEXT) for m in data.training_examples] == ["I've heard yoga can help. Is that true?", "/faq_yoga"]
+    assert [m.get(TEXT) for m in data.training_examples] == [
+        "I've heard yoga can help. Is that true?",
+        "/faq_yoga",
+        "does yoga help",
+    ]
 
 
 def test_a_long_message_is_never_read_as_a_short_reply():
