@@ -30,8 +30,8 @@ PASSWORD = "correct horse battery staple"
 # Questions the article answers that the shipped model declines or is unsure about, with the topic a
 # reviewer gives them. Neither is in the held-back fifth (painfaq.staff.export.is_held_back).
 QUESTIONS = {
-    "can humming songs settle my back when i'm wound up": "faq_relief_overview",
-    "do warm baths do anything when tension hits my lumbar area": "faq_relief_overview",
+    "does whistling tunes unwind my back when i'm keyed up": "faq_relief_overview",
+    "is soaking in epsom salt any use when my lower back seizes from pressure at work": "faq_relief_overview",
 }
 # In the held-back fifth: labelled, not learned, measured by `make review-eval`.
 HELD_BACK = ("would gardening on weekends calm the ache in my lower back from work worries", "exercise")

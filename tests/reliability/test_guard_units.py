@@ -14,7 +14,7 @@ import yaml
 
 from painfaq.privacy import ALL_KINDS, Masker, install_log_masking, mask_event, parse_kinds
 from painfaq.serving.action_server import token_ok
-from painfaq.serving.channel import Limits, Refusal, clean_text, parse_body
+from painfaq.serving.channel import CHARS_PER_UNIT, Limits, Refusal, clean_text, message_units, parse_body
 from painfaq.serving.ratelimit import InFlight, Rate, TokenBuckets
 from tests.harness.stack import REPO_ROOT
 
@@ -350,7 +350,10 @@ def test_a_message_too_long_to_read_gets_the_limit_and_the_crisis_and_emergency_
 def test_a_long_forum_post_is_within_the_default_limit():
     """Real people tell a story first and ask last; a 1,200-word post must be read, not refused."""
     post = ("I have had back pain for years and work is stressful. " * 120).strip() + " Can stress make it worse?"
-    assert 6000 < len(post) <= Limits().max_message_chars
+    limit = Limits().max_message_chars
+    assert 6000 < len(post) <= limit and message_units(post) <= limit // CHARS_PER_UNIT
+    # ...but a run of emoji under the character limit costs the NLU a token each: it is refused like a long message.
+    assert message_units("🙂" * 4000) > limit // CHARS_PER_UNIT
 
 
 def test_sqlite_store_uses_the_write_ahead_log_and_follows_a_replaced_file(tmp_path):
