@@ -30,7 +30,7 @@ PASSWORD = "correct horse battery staple"
 # Questions the article answers that the shipped model declines or is unsure about, with the topic a
 # reviewer gives them. Neither is in the held-back fifth (painfaq.staff.export.is_held_back).
 QUESTIONS = {
-    "does whistling tunes unwind my back when i'm keyed up": "faq_relief_overview",
+    "is a hammock nap any good for my lumbar knots from work pressure": "faq_relief_overview",
     "is soaking in epsom salt any use when my lower back seizes from pressure at work": "faq_relief_overview",
 }
 # In the held-back fifth: labelled, not learned, measured by `make review-eval`.
