@@ -34,6 +34,8 @@ from painfaq.nlu.focus import focus, with_question_marks
 from painfaq.nlu.rule_step import RuleStep
 
 ORIGINAL_TEXT_KEY = "original_text"
+# Set when the text was cut to its question (a long message), not only given a question mark.
+FOCUSED_KEY = "focused_on_question"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
@@ -62,10 +64,12 @@ class QuestionFocus(RuleStep):
             if not text or text.startswith("/"):
                 continue
             focused = focus(text)
+            long_message = focused != text
             if mark_questions:
                 focused = with_question_marks(focused)
             if focused != text:
                 message.set(ORIGINAL_TEXT_KEY, text)
+                message.set(FOCUSED_KEY, long_message)
                 message.set(TEXT, focused)
         return messages
 
@@ -110,7 +114,9 @@ class RestoreText(RuleStep):
             original = message.get(ORIGINAL_TEXT_KEY)
             if original:
                 message.set(TEXT, original)
-                _drop_intents(message, excluded)
+                # A short question that only got its mark ("who wrote this") may still be about the assistant.
+                if message.get(FOCUSED_KEY, True):
+                    _drop_intents(message, excluded)
         return messages
 
 

@@ -71,6 +71,18 @@ def test_components_classify_the_focus_and_hand_back_the_whole_message():
     assert unmarked.get(TEXT) == "does yoga help"
 
 
+def test_a_short_question_that_only_got_its_mark_may_still_be_about_the_assistant():
+    message = Message(data={TEXT: "who wrote this"})
+    QuestionFocus().process([message])
+    assert message.get(TEXT) == "who wrote this?"
+    message.set("intent", {"name": "faq_experts", "confidence": 0.9})
+    message.set(
+        "intent_ranking", [{"name": "faq_experts", "confidence": 0.9}, {"name": "faq_sources", "confidence": 0.1}]
+    )
+    RestoreText().process([message])
+    assert message.get(TEXT) == "who wrote this" and message.get("intent")["name"] == "faq_experts"
+
+
 def test_questions_asked_without_a_mark_get_one():
     assert with_question_marks("how long does it last") == "how long does it last?"
     assert with_question_marks("I have back pain. is it from stress. what can i do") == (
