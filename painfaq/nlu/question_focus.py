@@ -44,8 +44,10 @@ class QuestionFocus(RuleStep):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[Text]:
-        """Rasa caches the focused training data by config; a change to the focusing rules must retrain."""
-        return hashlib.sha256(Path(question_focus.__file__).read_bytes()).hexdigest()
+        """Rasa caches the focused training data by config; a change to the focusing rules, or to how this component
+        applies them to training examples, must retrain."""
+        sources = Path(question_focus.__file__).read_bytes() + Path(__file__).read_bytes()
+        return hashlib.sha256(sources).hexdigest()
 
     def process(self, messages: List[Message]) -> List[Message]:
         return self._focus(messages, mark_questions=True)
