@@ -30,7 +30,14 @@ _QUESTION_START = re.compile(
 )
 _ASKING = re.compile(
     r"\b(i (just )?(want|wanted|need|would like|'d like) to know|i('m| am)? wonder(ing)?|any (advice|tips|ideas|suggestions)"
-    r"|please help|what (can|should) i do|can (anyone|someone|you) (help|tell))\b",
+    r"|please help|what (can|should) i do|can (anyone|someone|you) (help|tell)"
+    # A question asked inside a sentence, as forum and Q&A posts do ("So my question is, what could be the cause",
+    # "I suffer from lower back pain, is there anything that may help", "can anybody help me please"). Not a thank-you
+    # ("thanks for any help", "in case it's of any help").
+    r"|my (main |only |real )?question (is|was)|(is|are) there (any|any ?thing|something)|(can|could|would|will) (any|some)(one|body)"
+    r"|(any|some)(one|body) ((can|could) )?(suggest|recommend|help|advise|tell)"
+    r"|(can|could|would) you (please )?(give|tell|help|suggest|recommend|advise)"
+    r"|(?<!for )(?<!of )(?<!for all )any (kind of )?help(?! (is|would be|will be) (appreciated|great)))\b",
     re.IGNORECASE,
 )
 # "And will physical therapy help me." is a question too.

@@ -43,6 +43,31 @@ def test_asking_without_a_question_mark_counts():
     assert focus(text) == "any tips for dealing with the tension in my upper back"
 
 
+def test_a_question_asked_inside_a_sentence_counts():
+    # Forum and Q&A posts ask mid-sentence, after a comma or an "and": without these the focus fell back to the title.
+    story = (
+        "My back has hurt for a month. It started after a week of packing boxes. "
+        "Pills do nothing for me, is there anything else that may help my back. "
+        "I have to drive a lot for work."
+    )
+    # ("that" points back: the sentence before it comes along)
+    assert focus(story) == (
+        "It started after a week of packing boxes. Pills do nothing for me, is there anything else that may help my back."
+    )
+    for asked in (
+        "So my question is, what could be the cause of the ache in my lower back.",
+        "Every day is worse and can anybody suggest a stretch for my lower back.",
+        "please can you give me some advice on my lower back.",
+    ):
+        assert (
+            focus(f"My back has hurt for a month. It started after a move. Nothing has changed since then. {asked}")
+            == asked
+        )
+    # A thank-you for help is no question: the focus keeps the story's last sentences.
+    thanks = "My back has hurt for a month. It started after a move. I sleep badly. Thanks for any help."
+    assert focus(thanks) == "I sleep badly. Thanks for any help."
+
+
 def test_no_question_keeps_the_last_two_sentences():
     text = "Work is crazy. My back aches every evening. Sleep is bad. I feel tense all the time."
     assert focus(text) == "Sleep is bad. I feel tense all the time."
