@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
     COMPLAINT_WORDS,
+    LIFE_EVENT_WORDS,
     LIFTING_WORDS,
     MECHANISM_TOPICS,
     NAMES_A_REMEDY,
@@ -65,10 +66,11 @@ ANXIETY_PREMISE_INTENTS = [f"faq_{topic}" for topic in MECHANISM_TOPICS]
 # `min_words`: shorter messages are left alone. A follow-up can leave the body implied ("it gets worse
 # whenever I'm anxious, does that mean it's anxiety related?"), so the body premise waits for a story.
 PREMISES = [
-    {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS, "min_words": 12},
+    # An event named instead of the word ("since my divorce", "every exam season") tells the stress too.
+    {"intents": ANXIETY_PREMISE_INTENTS, "words": STRESS_WORDS + LIFE_EVENT_WORDS, "min_words": 12},
     # The article's own "yes, anxiety can cause back pain": a longer message that never tells of stress asks what its
     # ache is, not whether anxiety is behind it (on dev, 9 such messages got that answer, all out of scope).
-    {"intents": [CAUSE_INTENT], "words": STRESS_TOLD_WORDS, "min_words": 12},
+    {"intents": [CAUSE_INTENT], "words": STRESS_TOLD_WORDS + LIFE_EVENT_WORDS, "min_words": 12},
     # A story names its complaint; a remedy it mentions ("I know the breathing techniques") is not one.
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     # (stress told, not "feeling more and more uncomfortable": a pregnancy's back pain is not the article's for a feeling)

@@ -233,6 +233,13 @@ def test_anxiety_with_a_body_complaint_a_follow_up_or_a_question_about_the_artic
             tracker_fixture, "Could my divorce be giving me low back pain?", "faq_can_anxiety_cause_back_pain"
         ),
         first_question(tracker_fixture, "can strss cause lower back pain", "faq_can_anxiety_cause_back_pain"),
+        # An event that brings stress, named in its place: a why-question or the neck alone is then the article's too.
+        first_question(
+            tracker_fixture, "why does my back hurt so much since my divorce?", "faq_how_anxiety_causes_back_pain"
+        ),
+        first_question(
+            tracker_fixture, "my neck has been tight since I was laid off, what helps?", "faq_muscle_tension"
+        ),
         first_question(tracker_fixture, "can being sad cause back pain?", "faq_can_anxiety_cause_back_pain"),
         # The other direction, which the article answers too: pain as the cause of anxiety.
         first_question(tracker_fixture, "Can upper back pain cause anxiety?", "faq_can_anxiety_cause_back_pain"),

@@ -445,6 +445,28 @@ def test_the_articles_yes_needs_a_message_that_speaks_of_stress() -> None:
     assert stressed.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
 
 
+def test_an_event_named_instead_of_the_word_stress_tells_the_stress() -> None:
+    # Real people name what happened ("since my divorce", "my break-up"), not the word stress.
+    cause = [("faq_can_anxiety_cause_back_pain", 0.6), ("out_of_scope", 0.3), ("faq_relief_overview", 0.1)]
+    tension = [("faq_muscle_tension", 0.6), ("out_of_scope", 0.3), ("faq_relief_overview", 0.1)]
+    divorce = parsed("my lower back has been killing me ever since my divorce last year, is that even possible?", cause)
+    laid_off = parsed(
+        "i was laid off in the spring and my lower back has hurt every single day since then, related?", cause
+    )
+    break_up = parsed(
+        "since the break up with my girlfriend my neck and upper back are so tight all the time, why?", tension
+    )
+    # A doctor's exam or a death from an illness is no such event.
+    exam = parsed(
+        "my lower back has been sore since the doctor did an exam on my hip last month, could that cause it?", cause
+    )
+    PremiseGate().process([divorce, laid_off, break_up, exam])
+    assert divorce.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    assert laid_off.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    assert break_up.get(INTENT)["name"] == "faq_muscle_tension"
+    assert exam.get(INTENT)["name"] == "out_of_scope"
+
+
 def test_what_could_be_wrong_and_which_doctor_are_not_the_articles_questions() -> None:
     ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.3), ("faq_warning_signs", 0.1)]
     for text in (
