@@ -17,7 +17,7 @@ import yaml
 
 from painfaq.content.loader import load_content
 from painfaq.serving.commands import train_command
-from painfaq.staff import accounts, export
+from painfaq.staff import accounts, export, inbox
 from painfaq.stores import db
 from painfaq.support.report import normalise
 from tests.harness.stack import REPO_ROOT, child_env, current_model
@@ -65,6 +65,10 @@ def test_review_loop(live_servers, demo, new_page, tmp_path, monkeypatch):
     monkeypatch.setenv("PAINFAQ_DB_URL", db_url)
     engine = db.get_engine(db_url)
     accounts.create_user(engine, "reviewer", PASSWORD)
+    # The database holds every conversation of the test session by now. The page waits 1.5 s for its first sync and
+    # then shows what is read so far (the next request shows more), which under a loaded CI run was nothing yet:
+    # read it here, so the page opens on this test's conversations.
+    assert inbox.sync(engine) > 0
     base = demo("http://127.0.0.1:5005") + "staff/"
     page = new_page().page
     page.goto(base)
