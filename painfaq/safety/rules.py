@@ -122,6 +122,7 @@ def normalise_text(text: str) -> str:
     text = re.sub(r"([a-z])([(\[{<]+)", r"\1 \2", text)  # "want to die(<-not sure..." -> "want to die (<-not sure..."
     text = re.sub(r"(\d)(lbs?|kgs?|kilos?|pounds?|st)\b", r"\1 \2", text)  # "10lbs" -> "10 lbs"
     text = re.sub(r"(\d)(years?|yrs?|months?|weeks?|wks?|days?|hours?|hrs?)\b", r"\1 \2", text)  # "2years ago"
+    text = re.sub(r"(\d) ?kms\b", r"\1 km", text)  # "a walk covering 3.5 KMS": kilometres, not "kill myself"
     text = re.sub(r"(^|\s)[-*\u2022]+(?=[a-z])", r"\1- ", text)  # list bullets: "-chest pain" -> "- chest pain"
     text = re.sub(r"\b(my|your|him|her|them) (self|selves)\b", r"\1\2", text)  # "hurt my self" -> "hurt myself"
     # "New Year's Day I had a bad chest pain": a date, so "new" there is not the acute marker "something new".
