@@ -97,6 +97,29 @@ def load_safety_content(path: Path = SAFETY_FILE, validate: bool = True) -> Dict
 
 # `only_if_in_message` reads messages of at least this many tokens on their own.
 ONLY_IF_IN_MESSAGE_MIN_TOKENS = 12
+# Words that make a stretch between commas a clause ("I'm scared of dying, my chest hurts, my back aches"), not an item
+# of a list of things feared: `_list_start`.
+_CLAUSE_WORDS = {
+    "i",
+    "my",
+    "me",
+    "he",
+    "she",
+    "his",
+    "her",
+    "we",
+    "our",
+    "they",
+    "their",
+    "you",
+    "your",
+    "it",
+    "have",
+    "be",
+}
+_LIST_SEPARATORS = {",", "and", "or"}
+# The longest item of a list read as one ("worry about cancer, blood clots, a pulmonary embolism"): `_list_start`.
+MAX_LIST_ITEM_TOKENS = 4
 # `only_if_in_story` reads only stories, messages of at least this many tokens (about 30 words): a shorter one
 # leans on the conversation with a back-pain assistant ("fell off the roof", "fever and chills since yesterday").
 ONLY_IF_IN_STORY_MIN_TOKENS = 40
@@ -619,7 +642,15 @@ class SafetyNet:
         return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
 
     def _preceded_by(self, doc: Doc, start: int, phrases: Tuple[Tuple[str, ...], ...], window: int) -> bool:
-        """A phrase ends within `window` tokens before `start`, in the same sentence."""
+        """A phrase ends within `window` tokens before `start`, in the same sentence, or before the list the match is
+        an item of: "my health anxiety makes me worry about getting cancer, tumors, blood clots, going blind, heart
+        attacks" fears every item, not only the first."""
+        if self._preceded_within(doc, start, phrases, window):
+            return True
+        head = _list_start(doc.user_data[_LEMMAS], start, self._gap_stops)
+        return head != start and self._preceded_within(doc, head, phrases, window + MAX_LIST_ITEM_TOKENS)
+
+    def _preceded_within(self, doc: Doc, start: int, phrases: Tuple[Tuple[str, ...], ...], window: int) -> bool:
         lemmas = doc.user_data[_LEMMAS]
         for stop in range(start, start - window, -1):
             if stop <= 0 or any(lemma in self._gap_stops for lemma in lemmas[stop:start]):
@@ -695,6 +726,27 @@ _NUMBER_WORDS = frozenset(
 
 YEAR = "YEAR"  # in a marker phrase: a calendar year ("back in YEAR": "back in 2010", not "back in 5 minutes")
 _WILDCARDS = (NUMBER, YEAR)
+
+
+def _list_start(lemmas: Sequence[str], start: int, stops: Set[str]) -> int:
+    """The comma before the first item of the comma-separated list (three items or more) that the words at `start` end,
+    or `start` when they are not in one. An item is at most MAX_LIST_ITEM_TOKENS words ("going blind", "a pulmonary
+    embolism") with no person or verb of its own; a longer stretch, or one that has them, is a clause ("I have crushing
+    chest pain", "my chest hurts"), which ends the list."""
+    head, commas, separators = start, 0, 0
+    while True:
+        i, words = head - 1, 0
+        while i >= 0 and lemmas[i] not in _LIST_SEPARATORS and words < MAX_LIST_ITEM_TOKENS:
+            if lemmas[i] in stops or lemmas[i] in _CLAUSE_WORDS:
+                i = -1
+                break
+            i -= 1
+            words += 1
+        # (the words at `start` are the last item; before it, two separators in a row end the list)
+        if i < 0 or lemmas[i] not in _LIST_SEPARATORS or (words == 0 and head != start):
+            return head if commas and separators >= 2 else start
+        head, separators = i, separators + 1
+        commas += lemmas[i] == ","
 
 
 def _flatten(items: Sequence[Any]) -> List[Any]:
