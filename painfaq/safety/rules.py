@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Collection, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import spacy
 import yaml
@@ -728,7 +728,7 @@ YEAR = "YEAR"  # in a marker phrase: a calendar year ("back in YEAR": "back in 2
 _WILDCARDS = (NUMBER, YEAR)
 
 
-def _list_start(lemmas: Sequence[str], start: int, stops: Set[str]) -> int:
+def _list_start(lemmas: Sequence[str], start: int, stops: Collection[str]) -> int:
     """The comma before the first item of the comma-separated list (three items or more) that the words at `start` end,
     or `start` when they are not in one. An item is at most MAX_LIST_ITEM_TOKENS words ("going blind", "a pulmonary
     embolism") with no person or verb of its own; a longer stretch, or one that has them, is a clause ("I have crushing
