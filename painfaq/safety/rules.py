@@ -207,6 +207,9 @@ class SafetyNet:
         general = matching.get("general_question", {})
         self._gq_window: int = int(general.get("window", 3))
         self._gq_personal: Set[str] = set(general.get("personal_words", []))
+        self._gq_question_words: Set[str] = set(general.get("question_words", []))
+        self._gq_max_words: int = int(general.get("max_question_words", 0))
+        self._gq_topic_words: Set[str] = set(general.get("question_topic_words", []))
         self._neg_cues: Set[str] = set(negation["cues"])
         self._neg_bridge: Set[str] = set(negation["bridge"])
         self._neg_terminators: Set[str] = set(negation["terminators"])
@@ -633,13 +636,33 @@ class SafetyNet:
 
     def _general_question(self, doc: Doc, m: _Match) -> bool:
         """'can anxiety cause chest tightness?' / 'can a uti cause back pain?': a cue such as 'cause' near the
-        symptom, before or after it, and nothing in the whole message makes it personal (no I / my / he / mom ...)."""
+        symptom, before or after it, or a short message asked as a question ('what does anxiety chest pain feel
+        like', 'can anxiety make it hard to breathe?'), and nothing in the whole message makes it personal (no I / my
+        / he / mom ...)."""
         if not (
             self._preceded_by(doc, m.start, self._gq_cues, self._gq_window)
             or self._followed_by(doc, m.end, self._gq_cues, 3)
+            or (self._short_question(doc) and not self._acute_near(doc, m))
         ):
             return False
         return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
+
+    def _acute_near(self, doc: Doc, m: _Match) -> bool:
+        """Something acute next to the match ("what to do for crushing chest pain right now?"): asked, but happening."""
+        rule = m.rule
+        return bool(rule.urgent_if_near) and self._near(doc, m, rule.urgent_if_near, fears=rule.urgent_unless_feared)
+
+    def _short_question(self, doc: Doc) -> bool:
+        """The message is short, opens with a question word or with anxiety or stress, and names anxiety or stress: a
+        search-box or general question about what anxiety does to the body ("what does anxiety chest pain feel like",
+        "anxiety chest pain relief")."""
+        words = [t for t in doc if not (t.is_punct or t.is_space)]
+        if not words or len(words) > self._gq_max_words:
+            return False
+        if not any(t.lower_ in self._gq_topic_words or t.lemma_ in self._gq_topic_words for t in words):
+            return False
+        first = words[0]
+        return first.lower_ in self._gq_question_words or first.lower_ in self._gq_topic_words
 
     def _preceded_by(self, doc: Doc, start: int, phrases: Tuple[Tuple[str, ...], ...], window: int) -> bool:
         """A phrase ends within `window` tokens before `start`, in the same sentence, or before the list the match is
