@@ -61,6 +61,8 @@ STRESS_WORDS = [
     r"frazzled",
     r"wound up",
     r"uptight",
+    # the idiom, not a blood pressure or a chest's ("I've been under a lot of pressure")
+    r"under (a lot of |lots of |so much |too much |a ton of |huge |great |immense |constant |heavy |enormous )?pressure",
 ] + _THOUGHT_AND_CALM_WORDS
 
 # "back" as the body, not as the adverb of a story ("back to back panic attacks", "went back to work", "the panic

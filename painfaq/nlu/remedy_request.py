@@ -105,13 +105,14 @@ ASKS_FOR_HELP = re.compile(
     r"|(tips|remedies) (on|for|to)"
     r"|how (can|do|does|should|could|would|to) (i|we|you|one )?(\w+ ){0,3}?(get rid of|eliminate|stop|cure|fix|ease|"
     r"relieve|treat|manage|deal with|cope with|reduce|prevent|overcome|heal|relax|loosen|get over|beat|lessen|alleviate)"
-    r"|what (helps|works|would help|might help|can help)|(suggest|recommend) (me )?(anything|something|any|some)\b"
+    r"|what (actually |really |else )?(helps|works|would help|might help|can help)|(suggest|recommend) (me )?(anything|something|any|some)\b"
     # "What's a beginner to do?", "what is one to do"
     r"|what('?s| is) (a|an|one) (\w+ )?to do\b"
     r"|alternatives?\b|is there (a|any) (cure|treatment|remedy|way to (stop|ease|relieve|fix|get rid))"
     r"|" + _REMEDY_FOR +
     # "is there anything that can help me?", "I need a real solution", "some good stretches for the lower back"
-    r"|\b(is there )?anything (that )?(can|could|would|will|might|to) help"
+    # ...and "is there anything else that actually helps?"
+    r"|\b(is there )?anything( else)? (that )?(actually |really )?((can|could|would|will|might|to) help|helps)"
     r"|\b(need|want|looking for|find) (a |some |any )?(real |good |permanent )?(solution|relief)"
     r"|\b(certain|any|some|best|good) (yoga )?(poses|stretches|exercises)\b"
     # "How can I make my back feel better?", "i want to know what to do", "Can anyone offer any help", "lead me in the

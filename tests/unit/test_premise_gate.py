@@ -24,6 +24,8 @@ def test_a_message_that_speaks_of_stress_keeps_its_answer() -> None:
         "my lower back has ached for weeks since work got so stressful, how does that even happen?",
         "I keep tightening up at my desk without noticing and by evening my back is stiff and sore",
         "ever since the divorce my mind races at night and my lower back aches, why would that be?",
+        # the idiom of stress, not a blood pressure or a chest's
+        "my upper back has been tight for weeks and I've been under a lot of pressure at work, why does it do that?",
     ):
         message = parsed(text, RANKING)
         PremiseGate().process([message])
@@ -560,3 +562,18 @@ def test_a_story_that_asks_without_a_question_mark_keeps_its_answer() -> None:
     message = parsed("Stress makes my back ache.", ranking)
     PremiseGate().process([message])
     assert message.get(INTENT)["name"] == "faq_relief_overview"
+
+
+def test_being_under_pressure_is_stress_told_but_a_pressure_felt_is_not() -> None:
+    """ "Could it be my head?" after a normal check-up asks whether stress is behind the ache when the story tells of being
+    under pressure; a chest's or head's pressure tells no stress."""
+    cause = [("faq_can_anxiety_cause_back_pain", 0.9), ("out_of_scope", 0.1)]
+    under = parsed(
+        "Doc says my back is fine structurally. could it be my head? I've been under a lot of pressure", cause
+    )
+    felt = parsed(
+        "Doc says my back is fine structurally. could it be my head? I've had a lot of pressure in my chest", cause
+    )
+    PremiseGate().process([under, felt])
+    assert under.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
+    assert felt.get(INTENT)["name"] == "out_of_scope"

@@ -98,6 +98,9 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Are there fitness programs for people with lower back pain?",
         "My lower back keeps aching. How do I strengthen my back so it stops?",
         "I have lower back pain, been to the chiropractor and the doctor, nothing helps?",
+        # "what actually helps", "anything else that helps": what was tried did not
+        "My GP just says take ibuprofen for my aching back. Is there anything else that actually helps?",
+        "Lower back has ached every night for months. What actually helps?",
         "Lower back pain for a year and I'm tired of it. Can somebody please help?",
         "My lower back aches when I bend down. I don't know what to do next.",
         "Sharp pain in my lower back that eased off. What should I do if it happens again?",
