@@ -557,7 +557,7 @@ class SafetyNet:
             return False
         # Something acute next to the symptom outranks a known pattern too ("chest pain for months, but right
         # now it's spreading into my jaw").
-        if rule.urgent_if_near and self._near(doc, m, rule.urgent_if_near, fears=rule.urgent_unless_feared):
+        if self._acute_near(doc, m):
             return False
         if rule.note_if_near and self._near(doc, m, rule.note_if_near):
             return True
