@@ -48,6 +48,7 @@ from painfaq.content.premises import (
     STRESS_TOLD_WORDS,
     STRESS_WORDS,
     TELLS_OF_A_MEDICINE,
+    asks_how_to_take_a_medicine,
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_concern_for_the_symptom,
     without_other_organs,
@@ -132,6 +133,16 @@ def reviews_a_medicine(text: str) -> bool:
     )
 
 
+def asks_about_taking_a_medicine(text: str) -> bool:
+    """The question asks how to take a medicine (dose, side effects, mixing, dependence, stopping) and asks for no help
+    or relief: at any length, stress named or not (on dev, 2 such out-of-scope messages were given article content or
+    "did you mean" and no answerable message asks so)."""
+    asked = focus(text)
+    if ASKS_FOR_HELP.search(asked) or ASKS_FOR_RELIEF.search(asked):
+        return False
+    return asks_how_to_take_a_medicine(text, asked)
+
+
 # Asking without a question sentence: a plea ("please tell me I'm not dying"), a wish to hear from others ("if anyone has
 # been through this", "I was wondering"), a request for ideas ("I thought you might have a suggestion or two").
 PLEADS = re.compile(
@@ -187,6 +198,9 @@ class PremiseGate(RuleStep):
             if text.startswith("/"):
                 continue
             words = len(text.split())
+            if asks_about_taking_a_medicine(text):
+                _move_to_out_of_scope(message, ["faq_*"])
+                continue
             if words >= DIAGNOSIS_MIN_WORDS and (
                 asks_what_the_ache_is(text) or reviews_a_medicine(text) or tells_a_story_and_asks_nothing(text)
             ):

@@ -520,6 +520,34 @@ def test_a_medicine_named_in_a_question_or_a_request_for_help_keeps_its_answer()
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
 
 
+def test_how_to_take_a_medicine_is_declined_whatever_stress_is_told() -> None:
+    ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        # Written in the manner of the forty-fourth round's probes: dose, mixing, side effects, dependence, stopping.
+        "how much paracetamol can i take for my stress backache",
+        "work stress has my back in bits. can I take ibuprofen together with my citalopram and how many a day is safe?",
+        "started sertraline for anxiety a month ago and now my lower back aches. is that a side effect? should I stop "
+        "taking it?",
+        "doc gave me amitriptyline for back ache and sleep because of stress. does it make you drowsy the next day? is it "
+        "addictive?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", text
+
+
+def test_a_medicine_in_the_story_of_a_question_about_relief_keeps_its_answer() -> None:
+    ranking = [("faq_exercise", 0.6), ("out_of_scope", 0.4)]
+    for text in (
+        "i take a sleeping pill so im groggy in the mornings. is it still worth doing a bit of exercise for my anxiety "
+        "and back pain",
+        "I worry how much advil I take for my back. Stress makes it worse. How can I ease it without pills?",
+    ):
+        message = parsed(text, ranking)
+        PremiseGate().process([message])
+        assert message.get(INTENT)["name"] == "faq_exercise", text
+
+
 def test_a_story_that_asks_nothing_is_declined() -> None:
     ranking = [("faq_relief_overview", 0.6), ("out_of_scope", 0.4)]
     for text in (
