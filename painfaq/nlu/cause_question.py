@@ -31,6 +31,7 @@ from painfaq.content.premises import (
     SPEAKS_OF_THE_BACK,
     TELLS_OF_VIOLENCE,
     asks_for_a_medicine,
+    asks_how_to_take_a_medicine,
     without_figures_of_speech,
 )
 from painfaq.nlu.focus import focus
@@ -138,6 +139,7 @@ def names_what_the_article_leaves_out(text: str, asked: str) -> bool:
         or OTHER_ORGANS.search(text)
         or TELLS_OF_VIOLENCE.search(text)
         or asks_for_a_medicine(asked)
+        or asks_how_to_take_a_medicine(text, asked)
     )
 
 

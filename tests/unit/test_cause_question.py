@@ -43,6 +43,9 @@ NOT_THIS_QUESTION = [
     "What are good stretches for the lower back?",
     "does back pain have anything to do with sitting all day?",
     "could my lower back pain be related to my kidneys?",
+    # how to take a medicine, asked after a back "hurting from the stress" (written probes, forty-fourth round)
+    "my back is hurting from the stress at work. Can I take ibuprofen together with my sertraline and how many a day is "
+    "safe?",
 ]
 
 
