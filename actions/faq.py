@@ -33,7 +33,7 @@ from painfaq.content.compose import (
     suggestion_buttons,
 )
 from painfaq.content.loader import Content, Topic
-from painfaq.content.premises import missing_premise
+from painfaq.content.premises import DECLINED_FOR_A_MEDICINE, DECLINED_FOR_KEY, missing_premise
 
 
 def offered_topics(tracker: Tracker, content: Content) -> List[Topic]:
@@ -260,10 +260,12 @@ class ActionOutOfScope(ContentAction):
         if replied_with_safety(dispatcher, tracker):
             return []
         offer = should_offer_handoff(tracker)
+        # A question how to take a medicine is told where to ask it instead (painfaq.nlu.premise_gate).
+        for_a_medicine = tracker.latest_message.get(DECLINED_FOR_KEY) == DECLINED_FOR_A_MEDICINE
         dispatcher.utter_message(
-            text=content.messages["out_of_scope"],
+            text=content.messages["out_of_scope_medicine" if for_a_medicine else "out_of_scope"],
             buttons=example_buttons(content) + ([] if offer else [HANDOFF_BUTTON]),
-            json_message={"type": "out_of_scope"},
+            json_message={"type": "out_of_scope", **({"reason": DECLINED_FOR_A_MEDICINE} if for_a_medicine else {})},
         )
         return close_unanswered_turn(dispatcher, tracker, content, offer)
 

@@ -686,6 +686,12 @@ ASKS_HOW_TO_TAKE_A_MEDICINE = re.compile(
 _POINTS_AT_IT = re.compile(r"\b(it|they|them|this|these)\b", re.IGNORECASE)
 
 
+# Why a message was declined, in the parse output, when the decline can say where to ask instead
+# (`actions.faq.ActionOutOfScope`: a pharmacist or a doctor for a medicine).
+DECLINED_FOR_KEY = "declined_for"
+DECLINED_FOR_A_MEDICINE = "medicine"
+
+
 def asks_how_to_take_a_medicine(text: str, asked: str) -> bool:
     """The message names a medicine and its question (`asked`) is how to take it, and not how to relieve the pain."""
     return (

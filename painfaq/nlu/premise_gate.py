@@ -36,6 +36,8 @@ from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
     COMPLAINT_WORDS,
+    DECLINED_FOR_A_MEDICINE,
+    DECLINED_FOR_KEY,
     LIFE_EVENT_WORDS,
     LIFTING_WORDS,
     MECHANISM_TOPICS,
@@ -200,6 +202,7 @@ class PremiseGate(RuleStep):
             words = len(text.split())
             if asks_about_taking_a_medicine(text):
                 _move_to_out_of_scope(message, ["faq_*"])
+                message.set(DECLINED_FOR_KEY, DECLINED_FOR_A_MEDICINE, add_to_output=True)
                 continue
             if words >= DIAGNOSIS_MIN_WORDS and (
                 asks_what_the_ache_is(text) or reviews_a_medicine(text) or tells_a_story_and_asks_nothing(text)

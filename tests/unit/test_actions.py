@@ -128,6 +128,22 @@ def test_out_of_scope_declines_with_examples_and_a_person(tracker_fixture):
     assert payloads[:-1] == [f"/{content.topics[t].intent}" for t in content.example_topics]
 
 
+def test_a_question_how_to_take_a_medicine_is_told_where_to_ask(tracker_fixture):
+    content = load_content()
+    message = {
+        "text": "how much naproxen can i take for my stress backache",
+        "intent": {"name": "out_of_scope", "confidence": 0.9},
+        "intent_ranking": [{"name": "out_of_scope", "confidence": 0.9}],
+        "entities": [],
+        "declined_for": "medicine",
+    }
+    messages, _ = run(ActionOutOfScope(), tracker_fixture("out_of_scope_ibuprofen", latest_message=message))
+    assert text_of(messages) == content.messages["out_of_scope_medicine"]
+    assert "pharmacist" in text_of(messages)
+    assert messages[0]["custom"] == {"type": "out_of_scope", "reason": "medicine"}
+    assert [b["payload"] for b in messages[0]["buttons"]][-1] == "/request_human"
+
+
 def test_safety_reply_when_only_the_nlu_model_flagged_it(tracker_fixture):
     messages, _ = run(ActionSafetyReply(), tracker_fixture("red_flag_nlu_only"))
     assert "911" in text_of(messages) and "warning signs" in text_of(messages)

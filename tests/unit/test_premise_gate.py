@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 
+from painfaq.content.premises import DECLINED_FOR_A_MEDICINE, DECLINED_FOR_KEY
 from painfaq.nlu.premise_gate import PremiseGate
 from tests.harness.nlu_messages import parsed
 
@@ -534,6 +535,11 @@ def test_how_to_take_a_medicine_is_declined_whatever_stress_is_told() -> None:
         message = parsed(text, ranking)
         PremiseGate().process([message])
         assert message.get(INTENT)["name"] == "out_of_scope", text
+        # ...and says why, so the decline can name a pharmacist or a doctor
+        assert message.get(DECLINED_FOR_KEY) == DECLINED_FOR_A_MEDICINE, text
+    other = parsed("I have had lower back pain for years and I think it is my mattress, which one should I buy?", ranking)
+    PremiseGate().process([other])
+    assert other.get(DECLINED_FOR_KEY) is None
 
 
 def test_a_medicine_in_the_story_of_a_question_about_relief_keeps_its_answer() -> None:
