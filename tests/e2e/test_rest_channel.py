@@ -60,7 +60,10 @@ def test_tell_me_more_continues_the_topic(live_servers):
 
 @pytest.mark.parametrize(
     "question, decline",
-    [("can anxiety cause chest pain?", "out_of_scope"), ("what dose of ibuprofen should I take?", "out_of_scope_medicine")],
+    [
+        ("can anxiety cause chest pain?", "out_of_scope"),
+        ("what dose of ibuprofen should I take?", "out_of_scope_medicine"),
+    ],
 )
 def test_out_of_scope_gets_no_article_content(live_servers, question, decline):
     messages = live_servers.send(new_sender(), question)

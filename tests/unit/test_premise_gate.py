@@ -537,7 +537,9 @@ def test_how_to_take_a_medicine_is_declined_whatever_stress_is_told() -> None:
         assert message.get(INTENT)["name"] == "out_of_scope", text
         # ...and says why, so the decline can name a pharmacist or a doctor
         assert message.get(DECLINED_FOR_KEY) == DECLINED_FOR_A_MEDICINE, text
-    other = parsed("I have had lower back pain for years and I think it is my mattress, which one should I buy?", ranking)
+    other = parsed(
+        "I have had lower back pain for years and I think it is my mattress, which one should I buy?", ranking
+    )
     PremiseGate().process([other])
     assert other.get(DECLINED_FOR_KEY) is None
 
