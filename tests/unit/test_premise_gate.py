@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from typing import List, Tuple
+
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import DECLINED_FOR_A_MEDICINE, DECLINED_FOR_KEY
 from painfaq.nlu.premise_gate import PremiseGate
 from tests.harness.nlu_messages import parsed
 
 RANKING = [("faq_how_anxiety_causes_back_pain", 0.5), ("faq_relief_overview", 0.3), ("out_of_scope", 0.2)]
+
+
+def gated(text: str, ranking: List[Tuple[str, float]]) -> Message:
+    """The message as PremiseGate leaves it."""
+    message = parsed(text, ranking)
+    PremiseGate().process([message])
+    return message
 
 
 def test_a_plain_back_problem_is_not_given_an_anxiety_mechanism() -> None:
@@ -532,15 +542,13 @@ def test_how_to_take_a_medicine_is_declined_whatever_stress_is_told() -> None:
         "doc gave me amitriptyline for back ache and sleep because of stress. does it make you drowsy the next day? is it "
         "addictive?",
     ):
-        message = parsed(text, ranking)
-        PremiseGate().process([message])
+        message = gated(text, ranking)
         assert message.get(INTENT)["name"] == "out_of_scope", text
         # ...and says why, so the decline can name a pharmacist or a doctor
         assert message.get(DECLINED_FOR_KEY) == DECLINED_FOR_A_MEDICINE, text
-    other = parsed(
+    other = gated(
         "I have had lower back pain for years and I think it is my mattress, which one should I buy?", ranking
     )
-    PremiseGate().process([other])
     assert other.get(DECLINED_FOR_KEY) is None
 
 
@@ -551,9 +559,7 @@ def test_a_medicine_in_the_story_of_a_question_about_relief_keeps_its_answer() -
         "and back pain",
         "I worry how much advil I take for my back. Stress makes it worse. How can I ease it without pills?",
     ):
-        message = parsed(text, ranking)
-        PremiseGate().process([message])
-        assert message.get(INTENT)["name"] == "faq_exercise", text
+        assert gated(text, ranking).get(INTENT)["name"] == "faq_exercise", text
 
 
 def test_a_story_that_asks_nothing_is_declined() -> None:
