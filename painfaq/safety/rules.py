@@ -581,7 +581,12 @@ class SafetyNet:
 
     @staticmethod
     def _in_message(doc: Doc, phrases: Tuple[Tuple[str, ...], ...]) -> bool:
-        return _contains(doc.user_data[_LEMMAS], phrases)
+        # "=" phrases are read word for word, as in `unless_preceded_by` ("=won't need": not "will not need").
+        exact = tuple(phrase[1:] for phrase in phrases if phrase[:1] == (EXACT,))
+        by_lemma = tuple(phrase for phrase in phrases if phrase[:1] != (EXACT,))
+        return _contains(doc.user_data[_LEMMAS], by_lemma) or (
+            bool(exact) and _contains([t.lower_ for t in doc], exact)
+        )
 
     def _near(
         self,

@@ -679,3 +679,10 @@ def test_safety_rules_have_no_duplicate_keys():
     _StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _mapping)
     with open(SAFETY_FILE, encoding="utf-8") as fh:
         assert yaml.load(fh, Loader=_StrictLoader)
+
+
+def test_a_word_for_word_phrase_counts_in_the_whole_message(net: SafetyNet) -> None:
+    """`=` phrases in `*_in_message` lists are read word for word, as in `unless_preceded_by` (they were never matched)."""
+    phrases = net._phrase_lemmas(["=wont be needing"])
+    assert net._in_message(net._analyse("my back is done, i wont be needing the bike"), phrases)
+    assert not net._in_message(net._analyse("my back is done, i will not be needing the bike"), phrases)
