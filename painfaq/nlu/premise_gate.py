@@ -151,6 +151,8 @@ PLEADS = re.compile(
     r"\b(please tell me|tell me (if|whether|that|what|how)|wonder(ing|ed)?|anyone else|does anyone|has anyone|if anyone"
     r"|any (advice|tips|help|ideas)|advi[cs]e (me|please|needed|appreciated)|help me|help please"
     r"|please help|how (do|can|should|would) (i|you|we)|what (do|can|should) (i|you|we)|suggestions?|looking for"
+    # "im looking everywhere for help but also just need to vent" (r79), "searching for answers", "seeking advice"
+    r"|looking (everywhere|all over|around|high and low) for|(searching|seeking) (for )?(help|advice|answers|a solution)"
     r"|hop(e|ing) (to get|someone|somebody|you|anyone)|(don'?t|do not) know what to do|need (more |some |any |your )?(help|advice"
     r"|reassurance|tips|ideas)|figure out|thoughts|insight)\b",
     re.IGNORECASE,

@@ -596,6 +596,13 @@ def test_a_story_that_asks_without_a_question_mark_keeps_its_answer() -> None:
         "baths and stretching. I was wondering if anyone else has been through this",
         "stressed for six months. muscles cant relax anymore and my back is stiff every morning. i am 17 and never felt "
         "like this. how do i get better",
+        # Looking for help, told as a search (r79: "im looking everywhere for help but also just need to vent")
+        "For six weeks I have had tension running down the side of my face and neck from the anxiety. It eases a little "
+        "when I lie down in bed or sit up straight at the computer. I am looking everywhere for help but I also just need "
+        "to vent",
+        "My neck and jaw have been tense every single day since the panic attacks started in the spring. It comes and "
+        "goes all day long and is worst in the evenings after work. Searching for answers here because nothing has "
+        "worked",
     ):
         message = parsed(text, ranking)
         PremiseGate().process([message])
