@@ -121,6 +121,8 @@ ASKS_FOR_HELP = re.compile(
     r"|how (can|do|could) (i|we) make (my|the|our) (back|pain)|(want|need) to know what to do|offer (any|some) help"
     r"|right direction|your advice|what things help|programs? for|strengthen (my|the) (back|core)"
     r"|nothing (seems to )?helps?\W*$"
+    # "What steps can I solve this problem?", "anything help for bodily sensations?" (r79)
+    r"|what steps?\b|how (can|do|could|should) (i|we) solve\b|^\W*anything (that )?helps? (for|with)\b"
     # "anyone can help me?", "Can somebody please help?", "I don't know what to do next", "what should I do if it happens
     # again", "What can I do. Also ...", "how to handle lower back pain?"
     r"|(can|could|would) (any|some) ?(one|body) (please )?help( me)?\W*$|(don'?t|do not|dunno) know what (else )?to do"

@@ -213,6 +213,35 @@ def test_an_unsure_topic_for_a_request_for_help_with_back_pain_gets_every_topics
     assert told.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
 
 
+def test_steps_asked_for_or_anything_that_helps_is_a_request_for_help() -> None:
+    """ "What steps can I solve this problem?" and "Anything help for ...?" ask what to do (r79); a story that only tells
+    of steps taken asks nothing."""
+    ranking = [
+        ("faq_relief_overview", 0.24),
+        ("faq_can_anxiety_cause_back_pain", 0.2),
+        ("out_of_scope", 0.2),
+        ("faq_how_long", 0.18),
+        ("greet", 0.18),
+    ]
+    for text in (
+        "Anger at work gives me anxiety and my back pains when I use the computer for hours. What steps can I solve "
+        "this problem?",
+        "Anything help for my back? Since my panic attacks started last year every ache in my back and neck sets off "
+        "another one and my muscles are tight all day",
+    ):
+        message = parsed(text, ranking)
+        RemedyRequest().process([message])
+        assert message.get(INTENT)["name"] == "faq_relief_overview", text
+        assert message.get(INTENT)["confidence"] > 0.4, text
+    told = parsed(
+        "Anger at work gives me anxiety and my back pains when I use the computer for hours. I took the first steps "
+        "with a physio last week.",
+        ranking,
+    )
+    RemedyRequest().process([told])
+    assert told.get(INTENT)["confidence"] < 0.4
+
+
 def test_the_classifiers_own_red_flag_guess_leaves_a_request_for_help_to_the_overview() -> None:
     """The safety net after this step sets the classifier's red-flag and crisis guesses aside (and keeps them where
     its rules or its own model find one); the rest of the ranking goes to the overview when help is asked."""
