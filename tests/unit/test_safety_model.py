@@ -298,3 +298,13 @@ def test_a_death_feared_in_a_scare_is_no_crisis_cue_unless_wished(trained: Any):
     assert not net.has_crisis_cue("I choked at dinner, they all thought I was gonna die and my back still aches")
     assert net.has_crisis_cue("I thought I was going to die and I wanted to")
     assert net.has_crisis_cue("some days I want to die")
+
+
+def test_a_death_feared_from_an_illness_is_no_crisis_cue(trained: Any):
+    """Health anxiety fears a death ("afraid I'm gonna die because of leukemia", "felt like I am dying for 7 days" after
+    a vaccine dose, r79); a death wished or planned is still a cue."""
+    net = trained.net
+    assert not net.has_crisis_cue("I'm terrified and afraid I'm gonna die because of leukemia, my neck aches")
+    assert not net.has_crisis_cue("after the first dose I felt like I am dying for about 7 days with fever and aches")
+    assert net.has_crisis_cue("I'm not afraid, I'm gonna die soon and I've made peace with it")
+    assert net.has_crisis_cue("some nights I just want to die, the back pain never stops")
