@@ -95,3 +95,23 @@ def test_worry_about_the_symptom_itself_is_not_stress() -> None:
         message = parsed(text, ranking)
         ScopeRescue().process([message])
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
+
+
+def test_a_question_about_another_part_of_the_body_is_not_rescued() -> None:
+    """A story that names stress and a stiff neck but asks about headaches or the heart asks about them (r79); a question
+    about the neck or back in the same story is still rescued."""
+    ranking = [("out_of_scope", 0.6), ("faq_relief_overview", 0.3), ("faq_exercise", 0.1)]
+    story = (
+        "I've been having a very bad period of anxiety recently, the worst of my life. It started a couple of months ago "
+        "when work got out of hand. My neck is stiff most days and I can't sleep properly."
+    )
+    for question in (
+        "Anyone have chronic headaches caused by anxiety or stress?",
+        "Can anxiety cause heart palpitations like mine?",
+    ):
+        message = parsed(f"{story} {question}", ranking)
+        ScopeRescue().process([message])
+        assert message.get(INTENT)["name"] == "out_of_scope", question
+    neck = parsed(f"{story} What can I do about my neck and my headaches?", ranking)
+    ScopeRescue().process([neck])
+    assert neck.get(INTENT)["name"] == "faq_relief_overview"
