@@ -145,6 +145,16 @@ _OTHER_ORGAN_COMPLAINT = re.compile(
 )
 
 
+# Another part of the body named ("Anyone have chronic headaches caused by anxiety/stress?", "Am I experiencing heart
+# palpitations?"): a question that names one of these and not the back, neck or shoulders asks about that part (r79).
+NAMES_ANOTHER_PART = re.compile(
+    r"\b(headaches?|migraines?|head (pressure|pain|aches?)|palpitations?|heart|chest|stomach|nausea|dizz\w*|vertigo|"
+    r"throat|jaw|teeth|eyes?|vision|ears?|tinnitus|skin|rash\w*|arms?|hands?|legs?|feet|foot|knees?|calf|calves|"
+    r"fingers?|toes?|face|lips?|chin|tongue)\b",
+    re.IGNORECASE,
+)
+
+
 # Figures of speech that name the back, neck or shoulders ("I always have to look over my shoulder", "the weight of
 # the world on our shoulders", "my boss is breathing down my neck", "she talks behind my back", "a pain in the neck"):
 # no body complaint. On the dev set of real messages this declined 3 out-of-scope posts that had been given article
@@ -537,6 +547,8 @@ TELLS_OF_VIOLENCE = _pattern(VIOLENCE_WORDS)
 _NECK_OR_SHOULDERS = [r"necks?", r"shoulders?"]
 SPEAKS_OF_NECK_OR_SHOULDERS = _pattern(_NECK_OR_SHOULDERS)
 SPEAKS_OF_THE_BACK = _pattern([word for word in REGION_WORDS if word not in _NECK_OR_SHOULDERS])
+# The back, the neck or the shoulders.
+SPEAKS_OF_THE_REGION = _pattern(REGION_WORDS)
 
 
 # "is it anxiety?", "how do I know it's stress?", "could this be nerves?", "is that normal?": the complaint is there,

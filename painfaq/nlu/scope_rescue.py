@@ -22,7 +22,6 @@ caused by anxiety/stress?") is not rescued either: on dev, 4 out-of-scope posts 
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -30,7 +29,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.content.premises import (
-    REGION_WORDS,
+    NAMES_ANOTHER_PART,
+    SPEAKS_OF_THE_REGION,
     TELLS_OF_VIOLENCE,
     speaks_of_stress_beyond_worry_for_the_symptom,
     without_figures_of_speech,
@@ -40,15 +40,6 @@ from painfaq.nlu.rule_step import RuleStep, confidence
 
 OUT_OF_SCOPE = "out_of_scope"
 TOPIC_PREFIX = "faq_"
-SPEAKS_OF_THE_REGION = re.compile(rf"\b({'|'.join(REGION_WORDS)})\b", re.IGNORECASE)
-# A question about another part of the body ("Anyone have chronic headaches caused by anxiety/stress?", "Am I
-# experiencing heart palpitations?") asks about that part, whatever neck ache the story around it tells (r79).
-ASKS_ABOUT_ANOTHER_PART = re.compile(
-    r"\b(headaches?|migraines?|head (pressure|pain|aches?)|palpitations?|heart|chest|stomach|nausea|dizz\w*|vertigo|"
-    r"throat|jaw|teeth|eyes?|vision|ears?|tinnitus|skin|rash\w*|arms?|hands?|legs?|feet|foot|knees?|calf|calves|"
-    r"fingers?|toes?|face|lips?|chin|tongue)\b",
-    re.IGNORECASE,
-)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -69,7 +60,7 @@ class ScopeRescue(RuleStep):
             if TELLS_OF_VIOLENCE.search(text):
                 continue
             asked = focus(text)
-            if asked != text and ASKS_ABOUT_ANOTHER_PART.search(asked) and not SPEAKS_OF_THE_REGION.search(asked):
+            if asked != text and NAMES_ANOTHER_PART.search(asked) and not SPEAKS_OF_THE_REGION.search(asked):
                 continue
             self._rescue(message)
         return messages
