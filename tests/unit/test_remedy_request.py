@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import List, Tuple
+
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
+from rasa.shared.nlu.training_data.message import Message
 
 from painfaq.nlu.remedy_request import RemedyRequest
 from tests.harness.nlu_messages import parsed
+
+
+def requested(text: str, ranking: List[Tuple[str, float]]) -> Message:
+    """The message after `RemedyRequest` read it."""
+    message = parsed(text, ranking)
+    RemedyRequest().process([message])
+    return message
 
 
 def test_an_explanation_guessed_for_a_request_for_relief_becomes_the_overview() -> None:
@@ -138,8 +148,7 @@ def test_a_declined_request_for_help_with_back_pain_gets_the_overview() -> None:
         "Lower back pain? I have had lower back pain for three weeks now and it won't go away. I sit at a desk all day. "
         "I've tried heat and ibuprofen. Does anyone know how to get it to go away, thanks",
     ):
-        message = parsed(text, ranking)
-        RemedyRequest().process([message])
+        message = requested(text, ranking)
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
         assert abs(message.get(INTENT)["confidence"] - 0.8) < 1e-9
         assert message.get(INTENT_RANKING_KEY)[-1]["name"] == "out_of_scope"
@@ -229,16 +238,14 @@ def test_steps_asked_for_or_anything_that_helps_is_a_request_for_help() -> None:
         "Anything help for my back? Since my panic attacks started last year every ache in my back and neck sets off "
         "another one and my muscles are tight all day",
     ):
-        message = parsed(text, ranking)
-        RemedyRequest().process([message])
+        message = requested(text, ranking)
         assert message.get(INTENT)["name"] == "faq_relief_overview", text
         assert message.get(INTENT)["confidence"] > 0.4, text
-    told = parsed(
+    told = requested(
         "Anger at work gives me anxiety and my back pains when I use the computer for hours. I took the first steps "
         "with a physio last week.",
         ranking,
     )
-    RemedyRequest().process([told])
     assert told.get(INTENT)["confidence"] < 0.4
 
 
