@@ -38,6 +38,11 @@ EXACT = "="  # a phrase that starts with it is matched word for word, not by lem
 _LEMMAS = "painfaq_lemmas"  # doc.user_data key: the normalised lemmas
 
 
+# Cues that deny the things a list names ("no tiredness or sleepiness or shortness of breath"); a verb's "not" before
+# a list tells what the person cannot do ("I can't move or even lie down"), which may itself be the warning sign.
+_NOUN_NEGATIONS = frozenset({"no", "without", "none", "nothing", "deny", "denies", "nor", "neither"})
+
+
 @dataclass(frozen=True)
 class SafetyFinding:
     kind: str  # "red_flag" | "crisis"
@@ -717,7 +722,7 @@ class SafetyNet:
         """Index of a negation cue before tokens [start, end) with only bridge words / other symptom
         words in between, or None if they are not negated."""
         own = set(range(start, end))
-        i, steps = start - 1, 0
+        i, steps, listed = start - 1, 0, False
         while i >= 0 and steps < self._neg_max:
             lemma = doc[i].lemma_
             if lemma in self._neg_terminators:
@@ -725,12 +730,22 @@ class SafetyNet:
             if lemma == "," and i + 1 < len(doc) and doc[i + 1].lemma_ in self._neg_clause_starters:
                 return None  # "I don't have a fever, I have chills": a new clause
             if lemma in self._neg_cues:
+                if listed and lemma not in _NOUN_NEGATIONS:
+                    return None  # "I can't move or even lie down": an inability listed, not a symptom denied
                 return None if self._double_negative(doc, i) else i
             if lemma not in self._neg_bridge and not (i in covered and i not in own):
-                return None
+                if not self._listed_with_or(doc, i, start):
+                    return None
+                listed = True
             i -= 1
             steps += 1
         return None
+
+    @staticmethod
+    def _listed_with_or(doc: Doc, i: int, start: int) -> bool:
+        """A one-word item of a list joined by "or" before the symptom ("no tiredness or sleepiness or shortness of
+        breath"): denied with the rest of the list."""
+        return i + 1 < start and doc[i + 1].lower_ in ("or", "nor") and doc[i].is_alpha
 
     def _double_negative(self, doc: Doc, cue: int) -> bool:
         """'I can't walk without my legs giving way': 'not ... without' cancels out."""

@@ -133,6 +133,8 @@ def test_false_alarm_rate_at_most_2_percent(results: Dict[str, Any]) -> None:
         "there was no fall or accident",
         "I don't have trouble peeing",
         "no numbness, no weakness, no bladder issues, no fever, just a sore back",
+        # a list joined by "or": every item denied (r20-079)
+        "I have no symptoms of tiredness or sleepiness or shortness of breath",
     ],
 )
 def test_plain_negation_does_not_trigger(net: SafetyNet, text: str) -> None:
@@ -154,6 +156,8 @@ def test_plain_negation_does_not_trigger(net: SafetyNet, text: str) -> None:
         ("I'm not sure why but my legs are numb", "leg_weakness"),
         ("I can't sleep, my legs are numb", "leg_weakness"),
         ("I'm not suicidal but I keep thinking everyone would be better off without me", "suicide"),
+        # an inability listed after a verb's "not" is no symptom denied
+        ("some nights it's so bad I can't move or even lay down", "night_pain"),
     ],
 )
 def test_negation_inside_the_symptom_still_triggers(net: SafetyNet, text: str, category: str) -> None:
