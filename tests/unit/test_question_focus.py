@@ -3,6 +3,7 @@ intent classifier (painfaq/nlu/question_focus.py)."""
 
 from __future__ import annotations
 
+import pytest
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -148,8 +149,10 @@ def test_a_long_message_is_never_read_as_a_short_reply():
         ],
     )
     RestoreText(RestoreText.get_default_config()).process([message])
-    assert message.get("intent") == {"name": "faq_yoga", "confidence": 0.6}
-    assert [e["name"] for e in message.get("intent_ranking")] == ["faq_yoga", "out_of_scope"]
+    # The bare reply's probability says "nothing asked here": it goes to out of scope, not to the 0.3 topic.
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": 0.7}
+    assert [e["name"] for e in message.get("intent_ranking")] == ["out_of_scope", "faq_yoga"]
+    assert message.get("intent_ranking")[1]["confidence"] == 0.3
     # A short message keeps its "no".
     short = Message(data={TEXT: "no"})
     short.set("intent", {"name": "deny", "confidence": 0.9})
@@ -169,7 +172,9 @@ def test_a_long_message_is_never_a_question_about_the_assistant():
     message.set("intent", dict(ranking[0]))
     message.set("intent_ranking", ranking)
     RestoreText(RestoreText.get_default_config()).process([message])
+    # A misread question's probability is shared out among the rest: 0.3 / 0.4 of it.
     assert message.get("intent")["name"] == "faq_warning_signs"
+    assert message.get("intent")["confidence"] == pytest.approx(0.75)
 
 
 def test_several_questions_are_all_kept():
