@@ -99,6 +99,26 @@ def test_the_classifiers_crisis_guess_on_a_fragment_is_set_aside(trained: Any):
     assert 0.0 <= message.get("safety_nlu")["crisis"] < 0.6
 
 
+def test_a_crisis_guess_unconfirmed_in_a_message_without_the_back_is_declined(trained: Any):
+    """Read first as despair by the intent classifier, confirmed by neither safety layer, and saying nothing of the
+    back: not a question about the article's topic that held the rest."""
+    message = parsed(
+        "I'm so done with everyone at school, nobody ever listens, so what's the point?",
+        [("crisis", 0.7), ("faq_relief_overview", 0.2), ("out_of_scope", 0.1)],
+    )
+    trained.process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get("intent")["confidence"] == pytest.approx(0.8)
+    # Not the top reading: set aside as before, the rest rescaled.
+    message = parsed(
+        "I'm so done with everyone at school, nobody ever listens, so what's the point?",
+        [("faq_relief_overview", 0.5), ("crisis", 0.3), ("out_of_scope", 0.2)],
+    )
+    trained.process([message])
+    assert message.get("intent")["name"] == "faq_relief_overview"
+    assert message.get("intent")["confidence"] == pytest.approx(0.5 / 0.7)
+
+
 def test_crisis_language_anywhere_in_the_story_gets_the_crisis_reply(trained: Any):
     text = (
         "My back has hurt for ten years and work is a mess. Honestly I dont see the point of anything anymore and "
