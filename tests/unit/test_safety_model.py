@@ -182,6 +182,19 @@ def test_someone_elses_death_told_is_no_crisis_cue(trained: Any):
     assert net.has_crisis_cue("my grandma died and I want to die too")
 
 
+def test_pills_and_pain_killers_named_in_passing_are_no_crisis_cue(trained: Any):
+    """Every medicine review names pills, and every pain that went away is "gone": weak cues (r81 round: 4 dev false
+    alarms, no crisis post lost). Pills kept ready stay a cue."""
+    net = trained.net
+    assert not net.has_crisis_cue("I used over the counter pain killers for years, now the pills are not working")
+    assert not net.has_crisis_cue("the ache in my back is gone now")
+    assert net.has_crisis_cue("i have pills saved up and i think tonight might be the night")
+    assert net.has_crisis_cue("everyone would be better off without me")
+    assert net.has_crisis_cue("life is hard and I can't deal")
+    # a weak cue next to another weak word still counts
+    assert net.has_crisis_cue("I want my life to be gone")
+
+
 def test_waking_up_dead_tired_or_a_jumping_heart_is_no_crisis_cue(trained: Any):
     """Morning anxiety ("I wake up panicked every morning", "a feeling of dead dread", "my heart about to jump out of my
     chest") is in most anxiety posts; waking up is a cue only when it is not wished."""
