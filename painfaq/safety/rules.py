@@ -38,11 +38,6 @@ EXACT = "="  # a phrase that starts with it is matched word for word, not by lem
 _LEMMAS = "painfaq_lemmas"  # doc.user_data key: the normalised lemmas
 
 
-# Cues that deny the things a list names ("no tiredness or sleepiness or shortness of breath"); a verb's "not" before
-# a list tells what the person cannot do ("I can't move or even lie down"), which may itself be the warning sign.
-_NOUN_NEGATIONS = frozenset({"no", "without", "none", "nothing", "deny", "denies", "nor", "neither"})
-
-
 @dataclass(frozen=True)
 class SafetyFinding:
     kind: str  # "red_flag" | "crisis"
@@ -221,6 +216,7 @@ class SafetyNet:
         self._neg_max: int = int(negation["max_distance"])
         self._neg_clause_starters: Set[str] = set(negation.get("clause_starters", []))
         self._neg_double_cues: Set[str] = set(negation.get("double_negative_cues", []))
+        self._neg_list_cues: Set[str] = set(negation.get("list_cues", []))
         self._corrections: Dict[str, str] = {str(k): str(v) for k, v in typos.get("corrections", {}).items()}
         self._shorthand = _shorthand_expander({str(k): str(v) for k, v in typos.get("shorthand", {}).items()})
         fuzzy = typos.get("fuzzy", {})
@@ -730,7 +726,7 @@ class SafetyNet:
             if lemma == "," and i + 1 < len(doc) and doc[i + 1].lemma_ in self._neg_clause_starters:
                 return None  # "I don't have a fever, I have chills": a new clause
             if lemma in self._neg_cues:
-                if listed and lemma not in _NOUN_NEGATIONS:
+                if listed and lemma not in self._neg_list_cues:
                     return None  # "I can't move or even lie down": an inability listed, not a symptom denied
                 return None if self._double_negative(doc, i) else i
             if lemma not in self._neg_bridge and not (i in covered and i not in own):
