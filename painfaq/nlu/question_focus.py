@@ -31,7 +31,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from painfaq.nlu import focus as question_focus
 from painfaq.nlu.focus import focus, with_question_marks
-from painfaq.nlu.rule_step import RuleStep
+from painfaq.nlu.rule_step import RuleStep, add_probability, confidence
 
 ORIGINAL_TEXT_KEY = "original_text"
 # Set when the text was cut to its question (a long message), not only given a question mark.
@@ -141,25 +141,17 @@ def _drop_intents(message: Message, excluded: set) -> None:
     if not kept or len(kept) == len(ranking):
         return
     no_question = sum(
-        _confidence(entry)
+        confidence(entry)
         for entry in ranking
         if entry.get(INTENT_NAME_KEY) in excluded and entry.get(INTENT_NAME_KEY) in REPLIES_WITHOUT_A_QUESTION
     )
-    total = sum(_confidence(entry) for entry in kept)
+    total = sum(confidence(entry) for entry in kept)
     if total > 0:
-        share = (sum(_confidence(entry) for entry in ranking) - no_question) / total
+        share = (sum(confidence(entry) for entry in ranking) - no_question) / total
         for entry in kept:
-            entry[PREDICTED_CONFIDENCE_KEY] = _confidence(entry) * share
+            entry[PREDICTED_CONFIDENCE_KEY] = confidence(entry) * share
     if no_question > 0:
-        declined = next((entry for entry in kept if entry.get(INTENT_NAME_KEY) == OUT_OF_SCOPE), None)
-        if declined is None:
-            declined = {INTENT_NAME_KEY: OUT_OF_SCOPE, PREDICTED_CONFIDENCE_KEY: 0.0}
-            kept.append(declined)
-        declined[PREDICTED_CONFIDENCE_KEY] = _confidence(declined) + no_question
-        kept.sort(key=lambda entry: -_confidence(entry))
+        add_probability(kept, OUT_OF_SCOPE, no_question)
+        kept.sort(key=lambda entry: -confidence(entry))
     message.set(INTENT, dict(kept[0]), add_to_output=True)
     message.set(INTENT_RANKING_KEY, kept, add_to_output=True)
-
-
-def _confidence(entry: Dict[Text, Any]) -> float:
-    return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)

@@ -39,14 +39,19 @@ def confidence(entry: Dict[Text, Any]) -> float:
     return float(entry.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
 
 
-def give_top_guess_to(message: Message, ranking: List[Dict[Text, Any]], intent: Text) -> None:
-    """The top guess's probability goes to `intent`; the guess stays in the ranking, below it at 0."""
-    guess = ranking.pop(0)
+def add_probability(ranking: List[Dict[Text, Any]], intent: Text, probability: float) -> None:
+    """`probability` is added to `intent`'s entry in `ranking`, which is appended when missing (not re-sorted)."""
     target = next((e for e in ranking if e.get(INTENT_NAME_KEY) == intent), None)
     if target is None:
         target = {INTENT_NAME_KEY: intent, PREDICTED_CONFIDENCE_KEY: 0.0}
         ranking.append(target)
-    target[PREDICTED_CONFIDENCE_KEY] = confidence(target) + confidence(guess)
+    target[PREDICTED_CONFIDENCE_KEY] = confidence(target) + probability
+
+
+def give_top_guess_to(message: Message, ranking: List[Dict[Text, Any]], intent: Text) -> None:
+    """The top guess's probability goes to `intent`; the guess stays in the ranking, below it at 0."""
+    guess = ranking.pop(0)
+    add_probability(ranking, intent, confidence(guess))
     guess[PREDICTED_CONFIDENCE_KEY] = 0.0
     ranking.append(guess)
     ranking.sort(key=lambda e: -confidence(e))

@@ -62,6 +62,7 @@ from sklearn.pipeline import Pipeline
 
 from painfaq.content.premises import SPEAKS_OF_THE_BACK
 from painfaq.nlu.question_focus import ORIGINAL_TEXT_KEY
+from painfaq.nlu.rule_step import add_probability, confidence
 from painfaq.safety import learned as safety_model
 from painfaq.safety.rules import SafetyFinding, SafetyNet, load_default_safety_net, load_spacy_model
 
@@ -272,16 +273,12 @@ class SafetyNetClassifier(GraphComponent, IntentClassifier):
         not for the article's topic that held the next few percent. (One that speaks of the back, "I don't want surgery
         for my back, so what's the point?", keeps its topic.) On the dev set of real messages at parse level: 15
         out-of-scope posts more declined, 1 answerable one lost; without the back's exception 21 and 3."""
-        mass = sum(float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0) for e in ranking if e.get(INTENT_NAME_KEY) == "crisis")
+        mass = sum(confidence(e) for e in ranking if e.get(INTENT_NAME_KEY) == "crisis")
         kept = [dict(e) for e in ranking if e.get(INTENT_NAME_KEY) != "crisis"]
         if mass <= 0.0 or not kept:
             return kept
-        declined = next((e for e in kept if e.get(INTENT_NAME_KEY) == "out_of_scope"), None)
-        if declined is None:
-            declined = {INTENT_NAME_KEY: "out_of_scope", PREDICTED_CONFIDENCE_KEY: 0.0}
-            kept.append(declined)
-        declined[PREDICTED_CONFIDENCE_KEY] = float(declined.get(PREDICTED_CONFIDENCE_KEY) or 0.0) + mass
-        return sorted(kept, key=lambda e: -float(e.get(PREDICTED_CONFIDENCE_KEY) or 0.0))
+        add_probability(kept, "out_of_scope", mass)
+        return sorted(kept, key=lambda e: -confidence(e))
 
     @classmethod
     def _drop_red_flag(cls, message: Message) -> None:
