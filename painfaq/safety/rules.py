@@ -210,6 +210,9 @@ class SafetyNet:
         self._gq_question_words: Set[str] = set(general.get("question_words", []))
         self._gq_max_words: int = int(general.get("max_question_words", 0))
         self._gq_topic_words: Set[str] = set(general.get("question_topic_words", []))
+        self._gq_openers: List[Tuple[str, ...]] = [tuple(o.split()) for o in general.get("general_subject_openers", [])]
+        self._gq_opener_prefixes: Set[str] = set(general.get("opener_prefixes", []))
+        self._gq_own_words: Set[str] = set(general.get("own_words", []))
         self._neg_cues: Set[str] = set(negation["cues"])
         self._neg_bridge: Set[str] = set(negation["bridge"])
         self._neg_terminators: Set[str] = set(negation["terminators"])
@@ -645,6 +648,8 @@ class SafetyNet:
         symptom, before or after it, or a short message asked as a question ('what does anxiety chest pain feel
         like', 'can anxiety make it hard to breathe?'), and nothing in the whole message makes it personal (no I / my
         / he / mom ...)."""
+        if self._asks_about_people_in_general(doc):
+            return True
         if not (
             self._preceded_by(doc, m.start, self._gq_cues, self._gq_window)
             or self._followed_by(doc, m.end, self._gq_cues, 3)
@@ -652,6 +657,17 @@ class SafetyNet:
         ):
             return False
         return not any(t.lower_ in self._gq_personal or t.lemma_ in self._gq_personal for t in doc)
+
+    def _asks_about_people_in_general(self, doc: Doc) -> bool:
+        """'ELI5: why do we get out of breath less, the more we exercise?', 'why does your body ache after a fever?':
+        the message opens with a question about bodies in general, and nothing in it is the writer's own or a
+        relative's ("we" and "you" are everyone here, so only I / my / he / mom ... count)."""
+        words = [t.lower_ for t in doc if not (t.is_punct or t.is_space)]
+        while words and words[0] in self._gq_opener_prefixes:
+            words = words[1:]
+        if not any(tuple(words[: len(opener)]) == opener for opener in self._gq_openers):
+            return False
+        return not any(t.lower_ in self._gq_own_words for t in doc)
 
     def _acute_near(self, doc: Doc, m: _Match) -> bool:
         """Something acute next to the match ("what to do for crushing chest pain right now?"): asked, but happening."""

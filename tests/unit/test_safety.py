@@ -172,6 +172,19 @@ def test_general_question_is_not_a_report_but_a_personal_one_is(net: SafetyNet) 
     assert net.check("I don't want to live with this pain forever, does PT help?") is None
 
 
+def test_a_question_about_bodies_in_general_is_not_a_report(net: SafetyNet) -> None:
+    # "we" and "you" are everyone in an explain-like-I'm-five question...
+    assert net.check("ELI5: why do we get out of breath less, the more we exercise?") is None
+    assert net.check("why does your body ache after a fever? does the back ache too?") is None
+    assert net.check("ELI5: why do our necks hurt after we sleep in an odd position and no position helps?") is None
+    # ...but the writer's own or a relative's symptom is a report whatever the opening.
+    assert (
+        net.check("why do we get out of breath? I get out of breath climbing one stair and my chest hurts") is not None
+    )
+    assert net.check("why do I get out of breath so easily? my chest is tight") is not None
+    assert net.check("why do we have back pain and a fever, mom asked me, she has had both since Monday") is not None
+
+
 # ----------------------------------------------------------------------------- precedence, typos, others
 def test_crisis_wins_over_red_flag(net: SafetyNet) -> None:
     finding = net.check("I fell down the stairs last week and honestly I want to die")
