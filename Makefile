@@ -5,7 +5,7 @@ SHELL := /bin/bash
 PY := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help setup lint chaos staff-user review-export review-eval bench-inbox train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real docs-figures bench run-production loadtest soak report prune handoff-redeliver clean
+.PHONY: help setup lint chaos staff-user review-export review-eval bench-inbox train model run shell test test-unit test-data test-stories test-nlu test-e2e test-browser eval-nlu eval-safety eval-real eval-steps docs-figures bench run-production loadtest soak report prune handoff-redeliver clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ eval-real: model  ## Real people's messages over REST (tests/real_users): right/
 
 docs-figures: setup  ## Write the measured figures in docs/ from results/*.json (tests check they match)
 	@source scripts/env.sh && $(PY) -m scripts.docs_figures
+
+eval-steps: model  ## What each NLU step does to the dev set's real messages (moves between outcomes) -> results/nlu_steps.json
+	@source scripts/env.sh && $(PY) -m scripts.eval_steps --model "$$(bash scripts/model.sh)"
 
 eval-safety: setup  ## Safety recall / false-alarm report -> results/safety.json
 	@source scripts/env.sh && $(PY) -m scripts.eval_safety
