@@ -78,8 +78,25 @@ PREMISES = [
     {"intents": ["faq_*"], "words": COMPLAINT_WORDS, "min_words": 20},
     # (stress told, not "feeling more and more uncomfortable": a pregnancy's back pain is not the article's for a feeling)
     {"intents": ["faq_*"], "words": STRESS_TOLD_WORDS, "min_words": 12, "when": OTHER_CONDITION_WORDS},
-    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 20, "when": LIFTING_WORDS},
-    {"intents": ["faq_*"], "words": STRESS_NAMED_WORDS, "min_words": 12, "when": PRESCRIPTION_MEDICINE_WORDS},
+    # A lift or a prescription medicine told in a story whose request for help names the pain ("What can I do to stop the
+    # pain?", "Lower back pain after squats. Suggestions please?") still asks what helps, which the overview of remedies
+    # answers (`asking_for_help_lifts`; `asks_for_help_with_the_pain`). On dev: 10 answerable messages more answered
+    # right, 1 more wrong, 3 out-of-scope posts more given content or "did you mean". Not for another condition: there
+    # the requests are a pregnancy's or a period's (the guide's out of scope), and waiving it answered 51 such posts.
+    {
+        "intents": ["faq_*"],
+        "words": STRESS_NAMED_WORDS,
+        "min_words": 20,
+        "when": LIFTING_WORDS,
+        "asking_for_help_lifts": True,
+    },
+    {
+        "intents": ["faq_*"],
+        "words": STRESS_NAMED_WORDS,
+        "min_words": 12,
+        "when": PRESCRIPTION_MEDICINE_WORDS,
+        "asking_for_help_lifts": True,
+    },
     # A painkiller anyone can buy only when the question asks about it: "I took Advil, what else can I do?" asks for relief.
     {
         "intents": ["faq_*"],
@@ -188,6 +205,7 @@ class PremiseGate(RuleStep):
                 int(premise.get("min_words", 12)),
                 _words_pattern(premise["when"]) if premise.get("when") else None,
                 _words_pattern(premise["when_asked_about"]) if premise.get("when_asked_about") else None,
+                bool(premise.get("asking_for_help_lifts", False)),
             )
             for premise in self.component_config["premises"]
         ]
@@ -211,10 +229,12 @@ class PremiseGate(RuleStep):
             ):
                 _move_to_out_of_scope(message, ["faq_*"])
                 continue
-            for intents, needed_words, min_words, when, when_asked_about in self._premises:
+            for intents, needed_words, min_words, when, when_asked_about, help_lifts in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
                     continue
                 if when_asked_about is not None and not _asks_about(focus(text), when_asked_about):
+                    continue
+                if help_lifts and asks_for_help_with_the_pain(text):
                     continue
                 # A pregnancy's or another condition's back pain with worry only for the symptom ("is there something to
                 # worry about?", "I am just worried") tells no stress behind it: the condition's question.
@@ -240,6 +260,24 @@ def _asks_about(asked: str, words: "re.Pattern[str]") -> bool:
     if not words.search(asked):
         return False
     return not (ASKS_FOR_HELP.search(asked) or ASKS_FOR_RELIEF.search(asked) or ASKS_FOR_SOMETHING_ELSE.search(asked))
+
+
+# The pain named where help is asked: "What can I do to stop the pain?", or a title such as "Lower Back Pain. Suggestions
+# please?"; not "Any tips to fix this?" or "Any tips or cues?" of a lift's form or a programme.
+PAIN_ASKED_ABOUT = re.compile(r"\b(pain|pains|ache|aches|aching|hurt|hurts|hurting|sore|soreness)\b", re.IGNORECASE)
+TITLE_MAX_WORDS = 8
+
+
+def asks_for_help_with_the_pain(text: str) -> bool:
+    """A sentence asks what helps, and names the pain, or the message opens with a short title that does."""
+    parts = sentences(text)
+    asking = [part for part in parts if ASKS_FOR_HELP.search(part) or ASKS_FOR_RELIEF.search(part)]
+    if not asking:
+        return False
+    if any(PAIN_ASKED_ABOUT.search(part) for part in asking):
+        return True
+    title = parts[0]
+    return len(title.split()) <= TITLE_MAX_WORDS and bool(PAIN_ASKED_ABOUT.search(title))
 
 
 def _words_pattern(words: List[str]) -> "re.Pattern[str]":
