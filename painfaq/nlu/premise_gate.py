@@ -57,7 +57,7 @@ from painfaq.content.premises import (
 )
 from painfaq.nlu.cause_question import CAUSE_INTENT
 from painfaq.nlu.focus import MIN_SENTENCES, MIN_WORDS, focus, is_question, sentences
-from painfaq.nlu.remedy_request import ASKS_FOR_HELP, ASKS_FOR_RELIEF
+from painfaq.nlu.remedy_request import ASKS_FOR_HELP, ASKS_FOR_RELIEF, asks_for_help_with_the_pain
 from painfaq.nlu.rule_step import RuleStep
 
 OUT_OF_SCOPE = "out_of_scope"
@@ -260,24 +260,6 @@ def _asks_about(asked: str, words: "re.Pattern[str]") -> bool:
     if not words.search(asked):
         return False
     return not (ASKS_FOR_HELP.search(asked) or ASKS_FOR_RELIEF.search(asked) or ASKS_FOR_SOMETHING_ELSE.search(asked))
-
-
-# The pain named where help is asked: "What can I do to stop the pain?", or a title such as "Lower Back Pain. Suggestions
-# please?"; not "Any tips to fix this?" or "Any tips or cues?" of a lift's form or a programme.
-PAIN_ASKED_ABOUT = re.compile(r"\b(pain|pains|ache|aches|aching|hurt|hurts|hurting|sore|soreness)\b", re.IGNORECASE)
-TITLE_MAX_WORDS = 8
-
-
-def asks_for_help_with_the_pain(text: str) -> bool:
-    """A sentence asks what helps, and names the pain, or the message opens with a short title that does."""
-    parts = sentences(text)
-    asking = [part for part in parts if ASKS_FOR_HELP.search(part) or ASKS_FOR_RELIEF.search(part)]
-    if not asking:
-        return False
-    if any(PAIN_ASKED_ABOUT.search(part) for part in asking):
-        return True
-    title = parts[0]
-    return len(title.split()) <= TITLE_MAX_WORDS and bool(PAIN_ASKED_ABOUT.search(title))
 
 
 def _words_pattern(words: List[str]) -> "re.Pattern[str]":

@@ -240,6 +240,24 @@ def names_a_subject_of_its_own(text: str) -> bool:
     return False
 
 
+# The pain named where help is asked: "What can I do to stop the pain?", or a title such as "Lower Back Pain. Suggestions
+# please?"; not "Any tips to fix this?" or "Any tips or cues?" of a lift's form or a programme.
+PAIN_ASKED_ABOUT = re.compile(r"\b(pain|pains|ache|aches|aching|hurt|hurts|hurting|sore|soreness)\b", re.IGNORECASE)
+TITLE_MAX_WORDS = 8
+
+
+def asks_for_help_with_the_pain(text: str) -> bool:
+    """A sentence asks what helps, and names the pain, or the message opens with a short title that does."""
+    parts = sentences(text)
+    asking = [part for part in parts if ASKS_FOR_HELP.search(part) or ASKS_FOR_RELIEF.search(part)]
+    if not asking:
+        return False
+    if any(PAIN_ASKED_ABOUT.search(part) for part in asking):
+        return True
+    title = parts[0]
+    return len(title.split()) <= TITLE_MAX_WORDS and bool(PAIN_ASKED_ABOUT.search(title))
+
+
 def asks_help_for_back_pain(text: str) -> bool:
     """The question asks what to do, and the message is about an ache of the back, or about muscles that stress keeps
     tight or sore, and nothing the article leaves out."""
