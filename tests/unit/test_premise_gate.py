@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import List, Tuple
 
+import pytest
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY
 from rasa.shared.nlu.training_data.message import Message
 
@@ -142,46 +143,40 @@ def test_a_strength_training_story_with_no_stress_named_is_declined() -> None:
     assert short.get(INTENT)["name"] == "faq_relief_overview"
 
 
-def test_a_lift_or_a_prescription_told_before_a_request_for_help_with_the_pain_keeps_the_remedies() -> None:
+LIFT_STORY = "The day after I do heavy deadlifts my lower back gets really tight and sore on both sides of the spine."
+PRESCRIPTION_STORY = (
+    "I hurt my lower back folding laundry last week and the doctor prescribed Flexeril, which makes me sleepy."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A request for help that names the pain keeps the remedies...
+        (f"{LIFT_STORY} What can I do to stop the pain?", "faq_relief_overview"),
+        (f"{PRESCRIPTION_STORY} How can I treat my back pain without it?", "faq_relief_overview"),
+        # ...and so does one under a short title that names it.
+        (
+            "Lower back pain after squats. Suggestions please? It started two weeks ago after a heavy leg day at the gym "
+            "and it has got a bit better but it just won't go away.",
+            "faq_relief_overview",
+        ),
+        # The same stories asking something else are the lift's or the medicine's questions (the premises still apply).
+        (f"{LIFT_STORY} Is my form off or is it the weight?", "out_of_scope"),
+        (f"{PRESCRIPTION_STORY} Is it safe to drive on it tomorrow?", "out_of_scope"),
+        # A request about the lift's form names no pain where it asks.
+        (
+            "My lower back is sore after every set of squats even though the weight is light for me. I film myself and "
+            "my hips shoot up first. Any tips to fix this?",
+            "out_of_scope",
+        ),
+    ],
+)
+def test_a_lift_or_a_prescription_told_before_a_request_for_help_with_the_pain_keeps_the_remedies(
+    text: str, expected: str
+) -> None:
     ranking = [("faq_relief_overview", 0.8), ("faq_exercise", 0.1), ("out_of_scope", 0.1)]
-    asked = gated(
-        "The day after I do heavy deadlifts my lower back gets really tight and sore on both sides of the spine. "
-        "What can I do to stop the pain?",
-        ranking,
-    )
-    titled = gated(
-        "Lower back pain after squats. Suggestions please? It started two weeks ago after a heavy leg day at the gym "
-        "and it has got a bit better but it just won't go away.",
-        ranking,
-    )
-    prescribed = gated(
-        "I hurt my lower back folding laundry last week and the doctor prescribed Flexeril, which makes me sleepy. "
-        "How can I treat my back pain without it?",
-        ranking,
-    )
-    assert asked.get(INTENT)["name"] == "faq_relief_overview"
-    assert titled.get(INTENT)["name"] == "faq_relief_overview"
-    assert prescribed.get(INTENT)["name"] == "faq_relief_overview"
-    # The same stories asking something else are the lift's or the medicine's questions (the premises still apply).
-    lift_why = gated(
-        "The day after I do heavy deadlifts my lower back gets really tight and sore on both sides of the spine. "
-        "Is my form off or is it the weight?",
-        ranking,
-    )
-    prescribed_other = gated(
-        "I hurt my lower back folding laundry last week and the doctor prescribed Flexeril, which makes me sleepy. "
-        "Is it safe to drive on it tomorrow?",
-        ranking,
-    )
-    assert lift_why.get(INTENT)["name"] == "out_of_scope"
-    assert prescribed_other.get(INTENT)["name"] == "out_of_scope"
-    # A request about the lift's form names no pain where it asks: still the lift's question.
-    form = gated(
-        "My lower back is sore after every set of squats even though the weight is light for me. I film myself and "
-        "my hips shoot up first. Any tips to fix this?",
-        ranking,
-    )
-    assert form.get(INTENT)["name"] == "out_of_scope"
+    assert gated(text, ranking).get(INTENT)["name"] == expected
 
 
 def test_a_question_about_a_named_medicine_with_no_stress_named_is_declined() -> None:
