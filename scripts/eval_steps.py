@@ -26,7 +26,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from scripts.eval_real import GOOD_OUTCOMES, LABELS, SETS_DIR, RealMessage, load_set, sha256_of, shown
+from scripts.eval_real import (
+    GOOD_OUTCOMES,
+    LABELS,
+    SETS_DIR,
+    RealMessage,
+    Reply,
+    load_set,
+    outcome_for,
+    sha256_of,
+    shown,
+)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RESULTS = REPO_ROOT / "results" / "nlu_steps.json"
@@ -38,22 +48,19 @@ Trace = List[Tuple[str, Optional[str]]]
 
 
 def outcome_of(message: RealMessage, intent: Optional[str]) -> str:
-    """The outcome a parse's top intent stands for, in `scripts.eval_real`'s buckets."""
+    """The outcome a parse's top intent stands for: `scripts.eval_real`'s bucket for the reply that intent leads to."""
+    return outcome_for(message, reply_for(intent))
+
+
+def reply_for(intent: Optional[str]) -> Reply:
+    """The reply an intent leads to, as `scripts.eval_real.read_reply` reduces a real one."""
     if intent in SAFETY_INTENTS:
-        if message.expected in ("answer", "out_of_scope"):
-            return "false_alarm"
-        if message.expected == "crisis":
-            return "caught" if intent == "crisis" else "missed"
-        return "caught"
-    if message.expected in ("red_flag", "crisis"):
-        return "missed"
+        return Reply("safety", safety_kind=intent)
     if intent == FALLBACK_INTENT:
-        return "did_you_mean"
+        return Reply("did_you_mean")
     if intent and intent.startswith(TOPIC_PREFIX):
-        if message.expected == "answer":
-            return "right" if intent[len(TOPIC_PREFIX) :] in message.topics else "wrong"
-        return "answered"
-    return "declined"
+        return Reply("answer", topic=intent[len(TOPIC_PREFIX) :])
+    return Reply("declined")
 
 
 @dataclass

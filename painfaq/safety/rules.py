@@ -212,7 +212,7 @@ class SafetyNet:
         self._gq_topic_words: Set[str] = set(general.get("question_topic_words", []))
         self._gq_openers: List[Tuple[str, ...]] = [tuple(o.split()) for o in general.get("general_subject_openers", [])]
         self._gq_opener_prefixes: Set[str] = set(general.get("opener_prefixes", []))
-        self._gq_own_words: Set[str] = set(general.get("own_words", []))
+        self._gq_own_words: Set[str] = self._gq_personal - set(general.get("everyone_words", []))
         self._neg_cues: Set[str] = set(negation["cues"])
         self._neg_bridge: Set[str] = set(negation["bridge"])
         self._neg_terminators: Set[str] = set(negation["terminators"])
