@@ -20,6 +20,9 @@ no question the article answers. When a message of a premise's `min_words` or mo
 fnmatch patterns, the words they need, `min_words`, and `when`: words that must be present for the premise to apply
 at all, or `when_asked_about`: words the message's question must name while asking for no help or relief), `PremiseGate`
 moves the probability of those topics to `out_of_scope`, so the assistant declines (and offers a person) instead.
+A narrow topic (sleep, how long it lasts, inactivity, the nervous system, how common it is, breathing, physical or talk
+therapy, the warning signs: `asked_words`) answers a story only when its question names what the topic is about: "Is
+there a name for this condition?" after a story of sleepless nights is not the sleep topic's question.
 Short messages are left alone: "why do my muscles tighten up?" is a follow-up to the answer before it.
 Measured on the dev set of real messages (docs/real-users.md).
 """
@@ -42,6 +45,7 @@ from painfaq.content.premises import (
     LIFTING_WORDS,
     MECHANISM_TOPICS,
     NAMES_A_REMEDY,
+    NARROW_TOPIC_QUESTION_WORDS,
     OTHER_CONDITION_WORDS,
     OVER_THE_COUNTER_PAINKILLER_WORDS,
     PRESCRIPTION_MEDICINE_WORDS,
@@ -104,6 +108,12 @@ PREMISES = [
         "min_words": 12,
         "when_asked_about": OVER_THE_COUNTER_PAINKILLER_WORDS,
     },
+    # A narrow topic answers a story only when its question names what the topic is about (`asked_words`: read in the
+    # question, painfaq.nlu.focus, not in the story).
+    *(
+        {"intents": [f"faq_{topic}"], "asked_words": words, "min_words": 12}
+        for topic, words in NARROW_TOPIC_QUESTION_WORDS.items()
+    ),
 ]
 
 
@@ -201,7 +211,8 @@ class PremiseGate(RuleStep):
         self._premises = [
             (
                 list(premise["intents"]),
-                _words_pattern(premise["words"]),
+                _words_pattern(premise["words"]) if premise.get("words") else None,
+                _words_pattern(premise["asked_words"]) if premise.get("asked_words") else None,
                 int(premise.get("min_words", 12)),
                 _words_pattern(premise["when"]) if premise.get("when") else None,
                 _words_pattern(premise["when_asked_about"]) if premise.get("when_asked_about") else None,
@@ -229,8 +240,14 @@ class PremiseGate(RuleStep):
             ):
                 _move_to_out_of_scope(message, ["faq_*"])
                 continue
-            for intents, needed_words, min_words, when, when_asked_about, help_lifts in self._premises:
+            for intents, needed_words, asked_words, min_words, when, when_asked_about, help_lifts in self._premises:
                 if words < min_words or (when is not None and not when.search(text)):
+                    continue
+                if asked_words is not None:
+                    # Only the answer it would give: a narrow topic further down the ranking stays where it is.
+                    top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+                    if _gated(top, intents) and not asked_words.search(focus(text)):
+                        _move_to_out_of_scope(message, intents)
                     continue
                 if when_asked_about is not None and not _asks_about(focus(text), when_asked_about):
                     continue
@@ -241,7 +258,7 @@ class PremiseGate(RuleStep):
                 told = without_other_organs(text)
                 if when is not None or when_asked_about is not None:
                     told = without_concern_for_the_symptom(told)
-                if not needed_words.search(told):
+                if needed_words is not None and not needed_words.search(told):
                     _move_to_out_of_scope(message, intents)
         return messages
 

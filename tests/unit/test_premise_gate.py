@@ -663,3 +663,44 @@ def test_being_under_pressure_is_stress_told_but_a_pressure_felt_is_not() -> Non
     PremiseGate().process([under, felt])
     assert under.get(INTENT)["name"] == "faq_can_anxiety_cause_back_pain"
     assert felt.get(INTENT)["name"] == "out_of_scope"
+
+
+# A story that asks something a narrow topic does not answer (its question leans on the story's topical sentence,
+# painfaq.nlu.focus, which names nothing of sleep, time, nerves or doctors either).
+NIGHTS_STORY = (
+    "My shoulders and upper back have been tight and sore for a few months now, since I started the new job in the "
+    "city. My family all tell me something different."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "top", "expected"),
+    [
+        # A narrow topic the story's words gave, while its question names none of what the topic answers: declined.
+        (f"{NIGHTS_STORY} Is there a name for this condition?", "faq_sleep", "out_of_scope"),
+        (f"{NIGHTS_STORY} What do you guys suggest?", "faq_how_long", "out_of_scope"),
+        (f"{NIGHTS_STORY} Does anyone else get this?", "faq_nervous_system", "out_of_scope"),
+        # The question names it: the topic stays.
+        (
+            f"{NIGHTS_STORY} With all the stress I barely rest. Will I ever sleep properly again?",
+            "faq_sleep",
+            "faq_sleep",
+        ),
+        (f"{NIGHTS_STORY} How long does this usually last?", "faq_how_long", "faq_how_long"),
+        (f"{NIGHTS_STORY} Is it my fight or flight response?", "faq_nervous_system", "faq_nervous_system"),
+        (f"{NIGHTS_STORY} Should I see a doctor about it?", "faq_warning_signs", "faq_warning_signs"),
+        # A broad topic answers a story's question in any words.
+        (f"{NIGHTS_STORY} What do you guys suggest?", "faq_relief_overview", "faq_relief_overview"),
+        # A short question is a follow-up to the answer before it: left alone.
+        ("and what about at night?", "faq_how_long", "faq_how_long"),
+    ],
+)
+def test_a_narrow_topic_answers_a_story_only_when_its_question_names_it(text: str, top: str, expected: str) -> None:
+    ranking = [(top, 0.6), ("faq_muscle_tension", 0.25), ("out_of_scope", 0.15)]
+    assert gated(text, ranking).get(INTENT)["name"] == expected
+
+
+def test_a_narrow_topic_further_down_the_ranking_is_left_where_it_is() -> None:
+    ranking = [("faq_relief_overview", 0.5), ("faq_how_long", 0.4), ("out_of_scope", 0.1)]
+    message = gated(f"{NIGHTS_STORY} Is there a name for this condition?", ranking)
+    assert [(e["name"], e["confidence"]) for e in message.get(INTENT_RANKING_KEY)] == ranking
