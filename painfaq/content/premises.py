@@ -464,7 +464,7 @@ FIRST_QUESTION_CONDITION_WORDS = OTHER_CONDITION_WORDS + [
 # for this condition?" or "What do you guys suggest?". On the dev set of real messages over REST, declining these topics
 # when the question names none of their words moved answerable messages right 69.0% -> 69.1%, wrong 3.6% -> 2.9%, "did you
 # mean" 1.9% -> 1.5%, declined 21.1% -> 22.2%, and out-of-scope messages given article content 8.0% -> 7.4%
-# (docs/real-users.md, forty-eighth round). The broad topics (the overview of remedies, the cause, how anxiety leads to
+# (docs/real-users-history.md, forty-eighth round). The broad topics (the overview of remedies, the cause, how anxiety leads to
 # back pain, muscle tension, exercise, yoga) answer a story's question in any words: gated the same way (simulated on
 # dev), how anxiety leads to back pain lost 3 right answers for 1 decline and exercise 4 for 6.
 NARROW_TOPIC_QUESTION_WORDS: Dict[str, List[str]] = {

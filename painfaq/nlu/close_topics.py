@@ -12,7 +12,7 @@ right (the answer's own suggestion buttons offer the other one). When the best i
 `min_confidence` or more and the second is a topic listed with it in `pairs`, within `tie_margin`, the second's
 probability goes to the first. Anything else (a low best guess, "out of scope" second, two unrelated topics) is left
 to `FallbackClassifier`. The pairs are those the two labellers of the dev set of real messages accepted for the same
-message at least 30% of the time (docs/real-users.md, eighteenth round).
+message at least 30% of the time (docs/real-users-history.md, eighteenth round).
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ class QuestionFocus(RuleStep):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         # The written examples keep their punctuation as written: marking the unmarked ones too cost 11 right answers on
-        # the dev set of real messages; marking only what people send gained 6 (docs/real-users.md, thirty-ninth round).
+        # the dev set of real messages; marking only what people send gained 6 (docs/real-users-history.md, thirty-ninth round).
         self._focus([m for m in training_data.training_examples if m.get(TEXT)], mark_questions=False)
         return training_data
 

@@ -14,7 +14,7 @@ painfaq.safety.rules.finding_from_parse_data rebuilds it).
 When the rules find nothing, a second, learned layer decides (painfaq/safety/learned.py, trained with the
 model on the NLU examples of `crisis` and `red_flag` against all others). With `learned_layer_files` set, only the
 examples of those files train it: an example file added later for the intent classifier (written questions, say)
-then cannot move crisis recall, which it did through this layer before (docs/real-users.md, sixteenth round). It reads the whole message,
+then cannot move crisis recall, which it did through this layer before (docs/real-users-history.md, sixteenth round). It reads the whole message,
 whereas the intent classifier reads only the question of a long one:
 - crisis probability >= `crisis_threshold`, and the message uses the language of despair, self-harm or
   ending things (`learned_crisis_cues` in content/safety.yml; the n-grams alone read "sharp pain next to my

@@ -14,7 +14,7 @@ intent classifier they moved it along its answer/decline trade-off, not past it)
 - an article topic on top, and the whole message is in scope below `decline_below`: declined (out of scope);
 - out of scope on top, the message is in scope at `answer_above` or more, and the best article topic holds
   `min_topic_confidence`: that topic is answered.
-Thresholds chosen on the dev set of real messages (docs/real-users.md, fifteenth round).
+Thresholds chosen on the dev set of real messages (docs/real-users-history.md, fifteenth round).
 """
 
 from __future__ import annotations
